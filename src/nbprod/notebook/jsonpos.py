@@ -37,6 +37,7 @@ def _cell_key(path: list) -> tuple:
 def source_string_offsets(text: str) -> list[list[tuple[int, str]]]:
     """For each cell in order: ``[(offset of the opening quote, decoded string), ...]``."""
     cells: dict[tuple, list[tuple[int, str]]] = {}
+    braces: dict[tuple, int] = {}  # where each cell object opens: the place of an empty source
     order: list[tuple] = []
     path: list = []  # keys (str) and indexes (int) of the open containers
     kinds: list[str] = []  # "{" or "[" for each open container
@@ -55,6 +56,7 @@ def source_string_offsets(text: str) -> list[list[tuple[int, str]]]:
             if _is_cell_object(path):
                 cells[tuple(path)] = []
                 order.append(tuple(path))
+                braces[tuple(path)] = m.end() - 1
             kinds.append("{")
             path.append(None)
             expect_key = True
@@ -86,7 +88,7 @@ def source_string_offsets(text: str) -> list[list[tuple[int, str]]]:
             if _is_cell_source(path):
                 start = m.end() - len(tok)
                 cells.setdefault(_cell_key(path), []).append((start, json.loads(tok)))
-    return [cells[k] for k in order]
+    return [cells[k] or [(braces[k], "")] for k in order]
 
 
 def _is_cell_object(path: list) -> bool:

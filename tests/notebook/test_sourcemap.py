@@ -18,7 +18,7 @@ def test_list_source_one_string_per_line():
     nb = loads_notebook(json.dumps(data, indent=1).encode())
     assert _physical_text(nb, 2, 1, 1, 7) == "a = 1\\n"
     # escapes before the column are counted as they are written in JSON
-    assert _physical_text(nb, 2, 2, 15, 1) == "c"
+    assert _physical_text(nb, 2, 2, 13, 1) == "c"
 
 
 def test_single_string_source_on_one_physical_line():

@@ -13,7 +13,16 @@ import click
 from nbprod import __version__
 
 #: command name -> "module:function" of its click command
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "assess": "nbprod.assess.command:assess",
+    "extract": "nbprod.extract.command:extract_command",
+    "lint": "nbprod.lint.command:lint",
+    "rule": "nbprod.lint.catalogue:rule",
+    "run": "nbprod.run.command:run",
+    "batch": "nbprod.run.command:batch",
+    "runs": "nbprod.run.command:runs",
+    "smoke": "nbprod.hooks.smoke:smoke",
+}
 
 
 class LazyGroup(click.Group):

@@ -115,6 +115,13 @@ def load_rules() -> dict[str, Rule]:
     """All rules by code, in code order, validated against the registered checks."""
     import nbprod.lint.checks  # noqa: F401 - registers every check
 
+    return load_catalogue()
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> dict[str, Rule]:
+    """All rules by code, read from the TOML files only: no check (hence no notebook model) is
+    imported, so a cached ``nbprod lint`` can validate its config and describe rules quickly."""
     rules: dict[str, Rule] = {}
     for path in sorted(rules_dir().glob("NB*.toml")):
         with path.open("rb") as fh:
@@ -126,3 +133,9 @@ def load_rules() -> dict[str, Rule]:
             raise ValueError(f"{path}: code {rule.code} does not match the file name")
         rules[rule.code] = rule
     return rules
+
+
+def catalogue_codes() -> list[str]:
+    """The catalogue's codes from its file names alone (``NB123-name.toml``; ``load_catalogue``
+    checks they agree): a cached lint run validates a selection without parsing any rule."""
+    return sorted(path.stem.split("-")[0] for path in rules_dir().glob("NB*.toml"))

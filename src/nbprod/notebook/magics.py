@@ -119,6 +119,25 @@ class PythonView:
     def syntax_error(self) -> SyntaxProblem | None:
         return self._parsed[1]
 
+    @cached_property
+    def nodes(self) -> tuple[ast.AST, ...]:
+        """Every node of ``tree`` in ``ast.walk`` order (empty when the cell does not parse).
+
+        Walked once and kept: lint's checks scan the same cells dozens of times."""
+        return tuple(ast.walk(self.tree)) if self.tree is not None else ()
+
+    @cached_property
+    def _nodes_by_type(self) -> dict[type, tuple[ast.AST, ...]]:
+        groups: dict[type, list[ast.AST]] = {}
+        for node in self.nodes:
+            groups.setdefault(type(node), []).append(node)
+        return {kind: tuple(group) for kind, group in groups.items()}
+
+    def nodes_of(self, *types: type[ast.AST]) -> tuple[ast.AST, ...]:
+        """The nodes of exactly these types (``ast.Call``, ...), type by type, each in walk order."""
+        index = self._nodes_by_type
+        return tuple(node for kind in types for node in index.get(kind, ()))
+
 
 @lru_cache(maxsize=1)
 def _manager():

@@ -1,0 +1,206 @@
+"""Batch benchmark: a 4x4 grid of a notebook that sleeps 0.5 s per run, 2 jobs, in one invocation.
+
+    python3 bench/batch.py              # all rows -> bench/results/batch.json + markdown tables
+    python3 bench/batch.py --repeat 1   # quicker
+
+Rows (whole processes, start-up included, median of --repeat):
+  nbprod batch (local executor), nbprod batch --executor dask (LocalCluster start included),
+  papermill sequential loop (Python API, one process), papermill in 2 threads (Python API),
+  ploomber grid with its Parallel executor (2 processes, from bench/.peers-venv).
+Also: nbprod's overhead per single run against papermill's Python API in one warm process
+(median of --single runs each, a trivial notebook), and `nbprod --help`.
+
+The ideal for the grid is 16 x 0.5 s / 2 = 4 s; every kernel start costs CPU on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import markdown_table, nbprod_cmd, peer, row, timed, write_results  # noqa: E402
+
+GRID = "grid:\n  a: [1, 2, 3, 4]\n  b: [1, 2, 3, 4]\n"
+RUNS = 16
+
+
+def notebook(sleep_cells: tuple[float, ...]) -> dict:
+    """A notebook with a parameters cell (with ploomber's ``upstream``/``product``) and cells
+    sleeping ``sleep_cells`` seconds."""
+    cells = [
+        {
+            "cell_type": "code",
+            "id": "p",
+            "metadata": {"tags": ["parameters"]},
+            "execution_count": None,
+            "outputs": [],
+            "source": "a = 1\nb = 1\nupstream = None\nproduct = None\n",
+        },
+        {
+            "cell_type": "code",
+            "id": "i",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "import time\n",
+        },
+    ]
+    for i, seconds in enumerate(sleep_cells):
+        cells.append(
+            {
+                "cell_type": "code",
+                "id": f"s{i}",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": f"time.sleep({seconds})\nresult = a * b\n",
+            }
+        )
+    return {
+        "cells": cells,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+    }
+
+
+PAPERMILL = textwrap.dedent("""
+    import itertools, sys
+    from concurrent.futures import ThreadPoolExecutor
+    import papermill as pm
+    jobs = int(sys.argv[1])
+    points = [dict(a=a, b=b) for a, b in itertools.product([1, 2, 3, 4], repeat=2)]
+    def one(i_p):
+        i, p = i_p
+        pm.execute_notebook("sleep.ipynb", f"pm-out/{i}.ipynb", parameters=p, progress_bar=False)
+    if jobs == 1:
+        list(map(one, enumerate(points)))
+    else:
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(one, enumerate(points)))
+""")
+
+PLOOMBER = """
+executor:
+  dotted_path: ploomber.executors.Parallel
+  processes: 2
+tasks:
+  - source: sleep.ipynb
+    name: run-
+    product: out/run.ipynb
+    grid:
+      a: [1, 2, 3, 4]
+      b: [1, 2, 3, 4]
+"""
+
+SINGLE = textwrap.dedent("""
+    import json, statistics, sys, time
+    import papermill as pm
+    from nbprod.run import run_notebook
+    n = int(sys.argv[1])
+    def timed(fn):
+        out = []
+        for _ in range(n):
+            t = time.perf_counter(); fn(); out.append(time.perf_counter() - t)
+        return out
+    pm_api = lambda: pm.execute_notebook("trivial.ipynb", "pm-single.ipynb", parameters={"a": 2},
+                                         progress_bar=False)
+    nb_api = lambda: run_notebook("trivial.ipynb", {"a": 2}, store="single-store")
+    pm_api(); nb_api()  # warm: imports, fingerprint cache
+    rounds = [(timed(pm_api), timed(nb_api)) for _ in range(2)]
+    pm_times = [t for r in rounds for t in r[0]]; nb_times = [t for r in rounds for t in r[1]]
+    print(json.dumps({"papermill": pm_times, "nbprod": nb_times}))
+""")
+
+
+def main(repeat: int, single: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="nbprod-bench-batch-"))
+    (work / "sleep.ipynb").write_text(json.dumps(notebook((0.25, 0.25))))
+    (work / "trivial.ipynb").write_text(json.dumps(notebook(())))
+    (work / "grid.yaml").write_text(GRID)
+    (work / "pipeline.yaml").write_text(PLOOMBER)
+    (work / "pm-out").mkdir()
+    fix = lambda r: {**r, "cmd": r["cmd"].replace(str(work), "$TMP")}  # noqa: E731
+    clean = f"rm -rf {work}/.nbprod {work}/out {work}/pm-out/* {work}/.ploomber;"
+    nbprod = " ".join(nbprod_cmd())
+    py = sys.executable
+
+    rows = [
+        row(
+            "nbprod batch (local, 2 jobs)",
+            timed(
+                f"{clean} {nbprod} batch sleep.ipynb --grid grid.yaml -j 2 --collect result",
+                cwd=work,
+                repeat=repeat,
+            ),
+            RUNS,
+        ),
+        row(
+            "nbprod batch --executor dask (LocalCluster 2x1)",
+            timed(
+                f"{clean} {nbprod} batch sleep.ipynb --grid grid.yaml -j 2 --executor dask "
+                "--collect result",
+                cwd=work,
+                repeat=repeat,
+            ),
+            RUNS,
+            "cluster start included",
+        ),
+        row(
+            "papermill, sequential loop (API)",
+            timed([py, "-c", PAPERMILL, "1"], cwd=work, repeat=repeat),
+            RUNS,
+        ),
+        row(
+            "papermill, 2 threads (API)",
+            timed([py, "-c", PAPERMILL, "2"], cwd=work, repeat=repeat),
+            RUNS,
+        ),
+        row(
+            "ploomber grid + Parallel(2)",
+            timed(f"{clean} {peer('ploomber')} build --force", cwd=work, repeat=repeat),
+            RUNS,
+        ),
+    ]
+    rows = [fix(r) for r in rows]
+
+    done = timed([py, "-c", SINGLE, str(single)], cwd=work, repeat=1, tail=5)
+    per_run = json.loads(done["stdout_tail"].splitlines()[-1]) if done["returncode"] == 0 else {}
+    overhead = {
+        k: {"median": statistics.median(v), "min": min(v), "runs": v} for k, v in per_run.items()
+    }
+    help_rows = [
+        fix(row("nbprod --help", timed([*nbprod_cmd(), "--help"], repeat=7), 0)),
+        fix(row("nbprod run --help", timed([*nbprod_cmd(), "run", "--help"], repeat=7), 0)),
+    ]
+    write_results("batch", rows, single_run=overhead, help=help_rows)
+    print(markdown_table(rows))
+    if overhead:
+        pm, nb = overhead["papermill"]["median"], overhead["nbprod"]["median"]
+        print(
+            f"\nsingle run, warm process, median of {2 * single}: papermill API {pm:.3f} s, "
+            f"nbprod run_notebook {nb:.3f} s, overhead {1000 * (nb - pm):+.0f} ms"
+        )
+    else:
+        print("\nsingle run failed:", done["stderr_tail"])
+    for r in help_rows:
+        print(f"{r['tool']}: {r['seconds']:.3f} s (median of 7)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--single", type=int, default=5)
+    args = parser.parse_args()
+    main(args.repeat, args.single)

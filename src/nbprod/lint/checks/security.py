@@ -1,0 +1,193 @@
+"""NB5xx security: secrets committed with the notebook, and strings run as code or commands.
+
+Secrets are found by detect-secrets' own plugins. Importing detect-secrets costs 0.2-0.45 s (it
+pulls in ``requests``), more than a whole lint of a notebook, so every line first goes through
+one cheap regex built from what each plugin needs to see (:data:`PLUGINS`); detect-secrets is
+imported, and its plugins and false-positive filters run, only on the rare lines that pass.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator
+
+from nbprod.lint.checks.common import aliases, keyword, parsed_cells, qualified
+from nbprod.lint.registry import Context, Finding, check
+
+if TYPE_CHECKING:
+    from nbprod.notebook import Cell, Notebook
+
+#: detect-secrets plugin -> a regex that matches, in the LOWER-CASED line, every secret the
+#: plugin reports (a superset: the prefilter). Lower-casing once is ~7x faster than ``(?i)``.
+#: The high-entropy plugins are left out: in notebooks they flag hashes, ids and base64 data.
+PLUGINS: dict[str, str] = {
+    "AWSKeyDetector": (
+        r"(?:a3t[a-z0-9]|akia|asia|abia|acca)[a-z0-9]{16}|aws.{0,20}?['\"][0-9a-z/+]{40}"
+    ),
+    "ArtifactoryDetector": r"akc[a-z0-9]{10}|ap[\da-f][a-z0-9]{8}",
+    "AzureStorageKeyDetector": r"accountkey=",
+    "BasicAuthDetector": r"://[^\s/:@]+:[^\s/:@]+@",
+    "GitHubTokenDetector": r"gh[pousr]_|github_pat_",
+    "GitLabTokenDetector": r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|gr1348941",
+    "JwtTokenDetector": r"eyj[a-z0-9_-]*\.",
+    "KeywordDetector": (
+        r"(?:api|auth|service|account|db|database|priv|private|client)_?key|"
+        r"(?:db|database|key)_?pass|passw|pwd|secret|contrase"
+    ),
+    "NpmDetector": r"_authtoken|npm_",
+    "OpenAIDetector": r"t3blbkfj",
+    "PrivateKeyDetector": r"private key|putty-user-key|ssh2 encrypted",
+    "PypiTokenDetector": r"pypi-age",
+    "SendGridDetector": r"sg\.[\w-]{22}\.",
+    "SlackDetector": r"xox[abposr]-|hooks\.slack\.com",
+    "SquareOAuthDetector": r"sq0csp-",
+    "StripeDetector": r"[rs]k_live_",
+}
+_SIGNAL = re.compile("|".join(f"(?:{p})" for p in PLUGINS.values()))
+#: values of "password = ..." that are placeholders, not secrets
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:your|my|enter|insert|put|replace|<|\{|\$)|x{3,}|\*{3,}|here$|changeme|placeholder|"
+    r"dummy|^[A-Z0-9_]+$"
+)
+#: output MIME types holding text worth scanning, best first: only the first one an output has
+#: is scanned (a DataFrame's text/html repeats its text/plain at 5x the size)
+_TEXT_TYPES = ("text/plain", "text/markdown", "application/json", "text/html", "text/latex")
+
+
+def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line number, column, secret type) of every secret in ``text``, both 1-based."""
+    if not _SIGNAL.search(text.lower()):
+        return
+    candidates = [
+        (n, line) for n, line in enumerate(text.splitlines(), 1) if _SIGNAL.search(line.lower())
+    ]
+    scan_line, settings = _detect_secrets()
+    with settings({"plugins_used": [{"name": name} for name in PLUGINS]}):
+        for number, line in candidates:
+            seen = set()
+            for secret in scan_line(line):
+                value = secret.secret_value or ""
+                if secret.type in seen or (
+                    secret.type == "Secret Keyword" and _PLACEHOLDER.search(value)
+                ):
+                    continue
+                seen.add(secret.type)
+                yield number, max(line.find(value), 0) + 1, secret.type
+
+
+@lru_cache(maxsize=1)
+def _detect_secrets() -> tuple[Any, Any]:
+    from detect_secrets.core.scan import scan_line
+    from detect_secrets.settings import transient_settings
+
+    return scan_line, transient_settings
+
+
+_ADVICE = "read it from an environment variable or a secrets manager, and revoke this one"
+
+
+@check("NB501")
+def secret_in_source(nb: Notebook, ctx: Context) -> Iterator[Finding]:
+    for cell in nb.cells:
+        for line, column, kind in find_secrets(cell.source):
+            yield Finding(
+                "NB501",
+                f"what looks like a secret ({kind}) is written in the cell: anyone with the "
+                f"notebook has it; {_ADVICE}",
+                cell.number,
+                line,
+                column,
+            )
+
+
+def _output_texts(cell: Cell) -> Iterator[str]:
+    for output in cell.outputs:
+        if output.get("output_type") == "stream":
+            yield _joined(output.get("text", ""))
+        elif output.get("output_type") == "error":
+            yield "\n".join([str(output.get("evalue", "")), *output.get("traceback", [])])
+        data = output.get("data") or {}
+        mime = next((m for m in _TEXT_TYPES if m in data), None)
+        if mime is not None:
+            yield _joined(data[mime])
+
+
+def _joined(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+@check("NB502")
+def secret_in_output(nb: Notebook, ctx: Context) -> Iterator[Finding]:
+    for cell in nb.code_cells:
+        kinds = sorted({kind for text in _output_texts(cell) for _, _, kind in find_secrets(text)})
+        if kinds:
+            yield Finding(
+                "NB502",
+                f"the output shows what looks like a secret ({', '.join(kinds)}): clear the "
+                f"output, {_ADVICE}",
+                cell.number,
+            )
+
+
+def _how_built(node: ast.AST) -> str | None:
+    """How a string argument is built at run time (None for a constant)."""
+    if isinstance(node, (ast.Constant, ast.List, ast.Tuple)):
+        return None
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(node, ast.BinOp):
+        return "`%` formatting" if isinstance(node.op, ast.Mod) else "concatenation"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return f"`.{node.func.attr}()`"
+    if isinstance(node, ast.Name):
+        return f"the variable `{node.id}`"
+    return "an expression"
+
+
+@check("NB503")
+def eval_of_built_string(nb: Notebook, ctx: Context) -> Iterator[Finding]:
+    for p in parsed_cells(nb):
+        for call in p.calls():
+            func = call.func
+            if isinstance(func, ast.Name) and func.id in ("eval", "exec") and call.args:
+                built = _how_built(call.args[0])
+                if built:
+                    yield p.finding(
+                        "NB503",
+                        f"`{func.id}()` runs code built from {built}: whatever reaches it "
+                        "runs; parse the value (`ast.literal_eval`, `json.loads`) or call the "
+                        "function directly",
+                        call,
+                    )
+
+
+_SHELL_ALWAYS = frozenset({"os.system", "os.popen", "commands.getoutput", "subprocess.getoutput"})
+_SHELL_OPTIONAL = frozenset(
+    "subprocess.run subprocess.call subprocess.check_call subprocess.check_output "
+    "subprocess.Popen".split()
+)
+
+
+@check("NB504")
+def shell_of_built_string(nb: Notebook, ctx: Context) -> Iterator[Finding]:
+    names = aliases(nb)
+    for p in parsed_cells(nb):
+        for call in p.calls():
+            name = qualified(call.func, names)
+            shell = keyword(call, "shell")
+            uses_shell = name in _SHELL_ALWAYS or (
+                name in _SHELL_OPTIONAL
+                and shell is not None
+                and not (isinstance(shell, ast.Constant) and not shell.value)
+            )
+            command = call.args[0] if call.args else keyword(call, "args")
+            built = _how_built(command) if uses_shell and command is not None else None
+            if built:
+                yield p.finding(
+                    "NB504",
+                    f"`{p.text(call.func)}()` runs a shell command built from {built}: quoting "
+                    "and injection bugs wait here; pass a list of arguments without a shell",
+                    call,
+                )

@@ -11,7 +11,7 @@ from nbprod.extract.problems import Log
 from nbprod.extract.transforms.display import apply_display, display_action
 from nbprod.extract.transforms.imports import render_imports, take_imports
 from nbprod.extract.transforms.literals import LiftLiterals, find_literals
-from nbprod.extract.transforms.magics import Expander, requirements_of, translate_magics
+from nbprod.extract.transforms.magics import Expander, requirements_of, translate_magics, wrap_in_capture
 from nbprod.extract.transforms.plots import finish_plot, split_plots
 from nbprod.extract.transforms.cst import statements_code
 from nbprod.notebook.magics import python_view
@@ -39,7 +39,7 @@ def magics(source: str, names=("output_dir", "x")):
         ("%env\nx = 1\n", "x = 1\n", set()),
         ("%matplotlib inline\nimport numpy as np\n", "import numpy as np\n", set()),
         ("if x:\n    %load_ext autoreload\n", "if x:\n    pass\n", set()),
-        ("%%capture out\nprint(1)\n", "with capture_output() as out:\n    print(1)\n", {"capture_output"}),
+        ("%%capture\nprint(1)\n", "print(1)\n", set()),
         ("%%time\ny = 2\n", "y = 2\n", set()),
         ("here = %pwd\n", "here = os.getcwd()\n", set()),
     ],
@@ -49,6 +49,13 @@ def test_magics_become_python(source, expected, helpers):
     assert result.module.code == expected
     assert result.helpers == helpers
     assert log.problems == []
+
+
+def test_capture_with_a_name_wraps_the_cell_once_its_imports_are_hoisted():
+    result, _ = magics("%%capture out\nimport os\nprint(1)\n")
+    assert (result.capture, result.helpers) == ("out", {"capture_output"})
+    module, _ = take_imports(result.module, 3)
+    assert wrap_in_capture(module, "out").code == "with capture_output() as out:\n    print(1)\n"
 
 
 def test_installs_become_requirements_and_are_not_executed():
@@ -194,7 +201,7 @@ def test_literals_are_lifted_with_one_parameter_per_value():
         "test_size": 0.25,
         "seed": 0,
         "sales_dir": "out/sales",
-        "raw_path": "data/raw.csv",
+        "raw_csv": "data/raw.csv",
     }
     assert module.visit(LiftLiterals(found)).code == (
         "np.random.seed(seed)\n"
@@ -204,5 +211,5 @@ def test_literals_are_lifted_with_one_parameter_per_value():
         "split = train_test_split(X, test_size=test_size)\n"
         "os.makedirs(sales_dir, exist_ok=True)\n"
         'df.to_csv(f"{sales_dir}/monthly.csv")\n'
-        "raw = pd.read_csv(raw_path)\n"
+        "raw = pd.read_csv(raw_csv)\n"
     )

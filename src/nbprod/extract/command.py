@@ -282,8 +282,8 @@ def _entries(notebooks, output, name, allow_partial) -> list[Entry]:
 
 
 def _check_one(entry: Entry) -> int:
-    from nbprod.extract.plan import plan_notebook
-    from nbprod.extract.render import Target, golden_path, render_project
+    from nbprod.extract import memo
+    from nbprod.extract.environment import normalise
     from nbprod.notebook import LoadError, load_notebook
 
     try:
@@ -293,30 +293,46 @@ def _check_one(entry: Entry) -> int:
         return 2
     previous = extracted_table(entry.output)
     package = entry.name or previous.get("package") or package_name(entry.notebook, _imported_modules(nb))
-    plan = plan_notebook(nb, package)
-    refresh = f"nbprod extract {_shown(entry.notebook)} -o {_shown(entry.output)} --force" + (" --allow-partial" if entry.allow_partial else "")
-    if plan.problems and not entry.allow_partial:
-        for problem in plan.problems:
-            click.echo(problem.format(_shown(entry.notebook)), err=True)
-        return 1
-    from nbprod.extract.environment import normalise
-
     pins = {}
     for spec in [*previous.get("dependencies", []), *previous.get("test-dependencies", [])]:
         pins[normalise(re.split(r"[\s<>=!~;\[@]", spec, maxsplit=1)[0])] = spec
-    goldens = entry.output / golden_path(package)
-    notebook_rel = Path(os.path.relpath(nb.path.resolve(), entry.output.resolve())).as_posix()
-    target = Target(notebook_rel, has_goldens=goldens.is_file(), allow_partial=entry.allow_partial, pins=pins)
-    files = render_project(plan, target)
+    goldens_file = f"tests/goldens/{package}.json"
+    goldens = entry.output / goldens_file
+    target = {
+        "package": package,
+        "notebook": Path(os.path.relpath(nb.path.resolve(), entry.output.resolve())).as_posix(),
+        "has_goldens": goldens.is_file(),
+        "allow_partial": entry.allow_partial,
+        "pins": pins,
+    }
+    rendered = memo.project(nb, target, lambda: _render(nb, target))
+    shown = _shown(entry.notebook)
+    if rendered["problems"] and not entry.allow_partial:
+        for problem in rendered["problems"]:
+            click.echo(f"{shown}:{problem}", err=True)
+        return 1
+    files = rendered["files"]
     stale = [rel for rel, text in files.items() if _read(entry.output / rel) != text]
-    stale += [rel for rel in previous.get("files", []) if rel not in files and rel != golden_path(package) and (entry.output / rel).exists()]
-    if goldens.is_file() and f'"source-sha256": "{plan.source_sha256}"' not in (_read(goldens) or ""):
-        stale.append(golden_path(package))
+    stale += [rel for rel in previous.get("files", []) if rel not in files and rel != goldens_file and (entry.output / rel).exists()]
+    if goldens.is_file() and f'"source-sha256": "{memo.source_sha256(nb)}"' not in (_read(goldens) or ""):
+        stale.append(goldens_file)
     if not stale:
         return 0
+    refresh = f"nbprod extract {shown} -o {_shown(entry.output)} --force" + (" --allow-partial" if entry.allow_partial else "")
     listed = ", ".join(stale[:4]) + (f" and {len(stale) - 4} more" if len(stale) > 4 else "")
-    click.echo(f"{_shown(entry.output)}: out of date with {_shown(entry.notebook)} ({listed}); refresh with: {refresh}")
+    click.echo(f"{_shown(entry.output)}: out of date with {shown} ({listed}); refresh with: {refresh}")
     return 1
+
+
+def _render(nb, target: dict[str, Any]) -> dict[str, Any]:
+    """Plan and render for ``--check`` (what :mod:`nbprod.extract.memo` keeps)."""
+    from nbprod.extract.plan import plan_notebook
+    from nbprod.extract.render import Target, render_project
+
+    plan = plan_notebook(nb, target["package"])
+    problems = [p.format("", partial=False).removeprefix(":") for p in plan.problems]
+    options = Target(target["notebook"], target["has_goldens"], target["allow_partial"], target["pins"])
+    return {"files": render_project(plan, options), "problems": problems}
 
 
 def _read(path: Path) -> str | None:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import hashlib
-import json
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from typing import Any
 
 import libcst as cst
 
+from nbprod.extract.memo import source_sha256
 from nbprod.extract.problems import Log, Note, Problem
 from nbprod.extract.transforms.cst import RenameReads, ast_of, call_chain, loaded_names, statements_code
 from nbprod.extract.transforms.display import apply_display
@@ -138,14 +137,6 @@ class _Code:
     comment: tuple[str, ...] = ()
     parts: list[Part] = field(default_factory=list)
     flows: list[CellFlow | None] = field(default_factory=list)
-
-
-def source_sha256(nb: Notebook) -> str:
-    """A digest of what extraction reads: cell types, sources and tags (outputs, execution
-    counts and metadata may change without making the package stale)."""
-    cells = [[c.cell_type, c.source, sorted(c.tags)] for c in nb.cells]
-    text = json.dumps({"language": nb.language, "cells": cells}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def plan_notebook(nb: Notebook, package: str) -> Plan:

@@ -13,18 +13,16 @@ layout is flat, so ``python -m PKG`` works from the project directory without in
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
-import os
 import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 import libcst as cst
 
 from nbprod import __version__
+from nbprod.extract import memo
 from nbprod.extract.environment import requirements
 from nbprod.extract.plan import Parameter, Plan, Step
 from nbprod.extract.transforms.cst import code_of, loaded_names
@@ -71,45 +69,16 @@ def render_project(plan: Plan, target: Target) -> dict[str, str]:
 
 
 def format_python(text: str) -> str:
-    """black, line length 100, through an on-disk cache keyed by black's version and the text:
-    black costs ~1 ms per line, and most pieces of a project do not change between two runs."""
-    key = hashlib.sha256(f"{_black_identity()}|{LINE_LENGTH}|{text}".encode()).hexdigest()
-    cached = _cache_dir() / key[:2] / key
-    try:
-        return cached.read_text(encoding="utf-8")
-    except OSError:
-        pass
+    """black, line length 100, through :mod:`nbprod.extract.memo` (black costs ~1 ms per line, and
+    most pieces of a project do not change between two runs)."""
+    return memo.black(text, _black)
+
+
+def _black(text: str) -> str:
     import black
 
     mode = black.Mode(line_length=LINE_LENGTH, target_versions={black.TargetVersion.PY310})
-    formatted = black.format_str(text, mode=mode)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f"{key}.{os.getpid()}.tmp")
-        tmp.write_text(formatted, encoding="utf-8")
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only cache only costs time
-    return formatted
-
-
-@lru_cache(maxsize=1)
-def _black_identity() -> str:
-    """Which black is installed (its file, size and time), without importing it (0.1 s)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("black")
-    origin = spec.origin if spec and spec.origin else "black"
-    try:
-        stat = os.stat(origin)
-    except OSError:
-        return origin
-    return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "nbprod" / "black"
+    return black.format_str(text, mode=mode)
 
 
 def _header(plan: Plan, target: Target) -> str:

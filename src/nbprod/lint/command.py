@@ -9,6 +9,8 @@ file); 2: a file could not be read or checked, or the command line or configurat
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -198,7 +200,11 @@ def _fix(targets: list[Target], run: Run, write: bool) -> None:
 
 def _emit(text: str, output_file: str | None) -> None:
     if output_file is None:
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `nbprod lint | head`: the reader has gone, nothing to tell
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     try:
         with open(output_file, "w", encoding="utf-8") as fh:

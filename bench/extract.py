@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (  # noqa: E402
+from _common import (
     CORPUS,
     PEERS_VENV,
     REPO,
@@ -40,7 +40,6 @@ from _common import (  # noqa: E402
     nbprod_cmd,
     peer,
     rel,
-    row,
     timed,
     write_results,
 )
@@ -91,7 +90,17 @@ def scratch(base: Path, name: str, notebook: Path, folder: Path | None) -> Path:
 def convert_command(tool: str, nb: Path, out: Path) -> list:
     return {
         "jupytext": [peer("jupytext"), "--to", "py:percent", "-o", out / "script.py", nb],
-        "nbconvert": [peer("jupyter"), "nbconvert", "--to", "script", "--output-dir", out, "--output", "script", nb],
+        "nbconvert": [
+            peer("jupyter"),
+            "nbconvert",
+            "--to",
+            "script",
+            "--output-dir",
+            out,
+            "--output",
+            "script",
+            nb,
+        ],
         "marimo": [peer("marimo"), "convert", nb, "-o", out / "script.py"],
         "soorgeon": [peer("soorgeon"), "refactor", nb],
     }[tool]
@@ -102,17 +111,35 @@ def run_values(tool: str, script: Path, cwd: Path, out: Path) -> dict:
     if tool == "marimo":
         site = next((PEERS_VENV / "lib").glob("python*/site-packages"))
         env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(site)])
-    result = timed([sys.executable, "-c", HARNESS, script, out, tool], cwd=cwd, env=env, repeat=1, timeout=900, tail=3)
+    result = timed(
+        [sys.executable, "-c", HARNESS, script, out, tool],
+        cwd=cwd,
+        env=env,
+        repeat=1,
+        timeout=900,
+        tail=3,
+    )
     values = json.loads(out.read_text()) if result["returncode"] == 0 and out.exists() else None
-    return {"returncode": result["returncode"], "seconds": result["median"], "values": values, "error": result["stderr_tail"][-300:]}
+    return {
+        "returncode": result["returncode"],
+        "seconds": result["median"],
+        "values": values,
+        "error": result["stderr_tail"][-300:],
+    }
 
 
-def reproduces(reference: dict, values: dict | None, nondeterministic: set[str]) -> tuple[bool, int]:
+def reproduces(
+    reference: dict, values: dict | None, nondeterministic: set[str]
+) -> tuple[bool, int]:
     from nbprod.extract.values import MATCHING, compare
 
     if values is None or not reference:
         return False, 0
-    bad = [n for n, s in reference.items() if compare(s, values.get(n), n not in nondeterministic)[0] not in MATCHING]
+    bad = [
+        n
+        for n, s in reference.items()
+        if compare(s, values.get(n), n not in nondeterministic)[0] not in MATCHING
+    ]
     return not bad, len(reference) - len(bad)
 
 
@@ -120,19 +147,55 @@ def bench_nbprod(name: str, nb: Path, base: Path, repeat: int) -> dict:
     out = base / "nbprod-out"
     cold = []
     for i in range(repeat):  # an empty black cache each time
-        r = timed([*nbprod_cmd(), "extract", nb, "-o", out, "--no-goldens", "--force"], cwd=nb.parent,
-                  env={**ENV, "XDG_CACHE_HOME": str(base / f"cache-cold-{i}")}, repeat=1)
+        r = timed(
+            [*nbprod_cmd(), "extract", nb, "-o", out, "--no-goldens", "--force"],
+            cwd=nb.parent,
+            env={**ENV, "XDG_CACHE_HOME": str(base / f"cache-cold-{i}")},
+            repeat=1,
+        )
         cold.append(r)
     warm_env = {**ENV, "XDG_CACHE_HOME": str(base / "cache-warm")}
-    warm = timed([*nbprod_cmd(), "extract", nb, "-o", out, "--no-goldens", "--force"], cwd=nb.parent, env=warm_env, repeat=repeat + 1)
-    check = timed([*nbprod_cmd(), "extract", "--check", nb, "-o", out], cwd=nb.parent, env=warm_env, repeat=repeat)
-    verify = timed([*nbprod_cmd(), "extract", nb, "-o", base / "nbprod-verify", "--force", "--verify"],
-                   cwd=nb.parent, env=warm_env, repeat=1, timeout=1800, tail=5)
+    warm = timed(
+        [*nbprod_cmd(), "extract", nb, "-o", out, "--no-goldens", "--force"],
+        cwd=nb.parent,
+        env=warm_env,
+        repeat=repeat + 1,
+    )
+    check = timed(
+        [*nbprod_cmd(), "extract", "--check", nb, "-o", out],
+        cwd=nb.parent,
+        env=warm_env,
+        repeat=repeat,
+    )
+    verify = timed(
+        [*nbprod_cmd(), "extract", nb, "-o", base / "nbprod-verify", "--force", "--verify"],
+        cwd=nb.parent,
+        env=warm_env,
+        repeat=1,
+        timeout=1800,
+        tail=5,
+    )
     goldens = sorted((base / "nbprod-verify" / "tests" / "goldens").glob("*.json"))
     doc = json.loads(goldens[0].read_text()) if goldens else {}
-    package = next((p.name for p in (base / "nbprod-verify").iterdir() if (p / "pipeline.py").exists()), None) if goldens else None
-    runs = timed([sys.executable, "-m", package or "missing"], cwd=nb.parent,
-                 env={**ENV, "PYTHONPATH": str(base / "nbprod-verify")}, repeat=1, timeout=900) if package else {"returncode": -1}
+    package = (
+        next(
+            (p.name for p in (base / "nbprod-verify").iterdir() if (p / "pipeline.py").exists()),
+            None,
+        )
+        if goldens
+        else None
+    )
+    runs = (
+        timed(
+            [sys.executable, "-m", package or "missing"],
+            cwd=nb.parent,
+            env={**ENV, "PYTHONPATH": str(base / "nbprod-verify")},
+            repeat=1,
+            timeout=900,
+        )
+        if package
+        else {"returncode": -1}
+    )
     return {
         "cold": statistics.median(r["median"] for r in cold),
         "cold_cpu": statistics.median(r["cpu"] for r in cold),
@@ -147,25 +210,59 @@ def bench_nbprod(name: str, nb: Path, base: Path, repeat: int) -> dict:
         "reproduces": verify["returncode"] == 0,
         "reference": doc.get("results", {}),
         "nondeterministic": doc.get("nondeterministic", []),
-        "error": "" if verify["returncode"] == 0 else verify["stdout_tail"][-300:] + verify["stderr_tail"][-300:],
+        "error": (
+            ""
+            if verify["returncode"] == 0
+            else verify["stdout_tail"][-300:] + verify["stderr_tail"][-300:]
+        ),
     }
 
 
-def bench_peer(tool: str, nb: Path, base: Path, repeat: int, reference: dict, nondeterministic: set[str]) -> dict:
+def bench_peer(
+    tool: str, nb: Path, base: Path, repeat: int, reference: dict, nondeterministic: set[str]
+) -> dict:
     out = base / f"{tool}-out"
     out.mkdir(exist_ok=True)
-    converted = timed(convert_command(tool, nb, out), cwd=nb.parent, env=ENV, repeat=repeat, timeout=900, tail=3)
-    result = {"seconds": converted["median"], "cpu": converted["cpu"], "converted": converted["returncode"] == 0}
+    converted = timed(
+        convert_command(tool, nb, out), cwd=nb.parent, env=ENV, repeat=repeat, timeout=900, tail=3
+    )
+    result = {
+        "seconds": converted["median"],
+        "cpu": converted["cpu"],
+        "converted": converted["returncode"] == 0,
+    }
     if tool == "soorgeon":  # refactors in place into a ploomber pipeline; its data goes by pickles
-        build = timed([peer("ploomber"), "build", "--force"], cwd=nb.parent, env=ENV, repeat=1, timeout=900, tail=3)
-        return {**result, "runs": result["converted"] and build["returncode"] == 0, "reproduces": None,
-                "error": (converted["stderr_tail"] or build["stderr_tail"])[-300:]}
+        build = timed(
+            [peer("ploomber"), "build", "--force"],
+            cwd=nb.parent,
+            env=ENV,
+            repeat=1,
+            timeout=900,
+            tail=3,
+        )
+        return {
+            **result,
+            "runs": result["converted"] and build["returncode"] == 0,
+            "reproduces": None,
+            "error": (converted["stderr_tail"] or build["stderr_tail"])[-300:],
+        }
     script = out / "script.py"
     if not result["converted"] or not script.exists():
-        return {**result, "runs": False, "reproduces": False, "error": converted["stderr_tail"][-300:]}
+        return {
+            **result,
+            "runs": False,
+            "reproduces": False,
+            "error": converted["stderr_tail"][-300:],
+        }
     ran = run_values(tool, script, nb.parent, out / "values.json")
     same, matched = reproduces(reference, ran["values"], nondeterministic)
-    return {**result, "runs": ran["returncode"] == 0, "reproduces": same, "matched": matched, "error": ran["error"]}
+    return {
+        **result,
+        "runs": ran["returncode"] == 0,
+        "reproduces": same,
+        "matched": matched,
+        "error": ran["error"],
+    }
 
 
 def main() -> None:
@@ -182,17 +279,31 @@ def main() -> None:
         entry = {"notebook": name}
         nb = scratch(tmp / "nbprod", name, notebook, folder)
         entry["nbprod"] = bench_nbprod(name, nb, nb.parent, args.repeat)
-        reference, nondet = entry["nbprod"].pop("reference"), set(entry["nbprod"].pop("nondeterministic"))
+        reference, nondet = entry["nbprod"].pop("reference"), set(
+            entry["nbprod"].pop("nondeterministic")
+        )
         for tool in TOOLS[1:]:
             nb = scratch(tmp / tool, name, notebook, folder)
             entry[tool] = bench_peer(tool, nb, nb.parent, args.repeat, reference, nondet)
         entry["values"] = len(reference)
         per_notebook.append(entry)
-        print(f"{name}: " + ", ".join(
-            f"{t} {'R' if entry[t].get('reproduces') else 'r' if entry[t].get('runs') else 'x'}" for t in TOOLS), file=sys.stderr)
+        print(
+            f"{name}: "
+            + ", ".join(
+                f"{t} {'R' if entry[t].get('reproduces') else 'r' if entry[t].get('runs') else 'x'}"
+                for t in TOOLS
+            ),
+            file=sys.stderr,
+        )
     rows = summary_rows(per_notebook)
-    out = write_results("extract", rows, per_notebook=per_notebook, loadavg_before=load_before,
-                        loadavg_after=os.getloadavg()[0], repeat=args.repeat)
+    out = write_results(
+        "extract",
+        rows,
+        per_notebook=per_notebook,
+        loadavg_before=load_before,
+        loadavg_after=os.getloadavg()[0],
+        repeat=args.repeat,
+    )
     print(markdown_table(rows))
     print()
     print(per_notebook_table(per_notebook))
@@ -207,31 +318,74 @@ def summary_rows(per_notebook: list[dict]) -> list[dict]:
         return sum(1 for e in per_notebook if e[tool].get(key))
 
     def line(tool, label, seconds, cpu, note):
-        return {"tool": label, "seconds": statistics.median(seconds), "cpu": statistics.median(cpu),
-                "notebooks": 1, "returncode": "", "note": note}
+        return {
+            "tool": label,
+            "seconds": statistics.median(seconds),
+            "cpu": statistics.median(cpu),
+            "notebooks": 1,
+            "returncode": "",
+            "note": note,
+        }
 
     nb = [e["nbprod"] for e in per_notebook]
     rows = [
-        line("nbprod", "nbprod extract --no-goldens (cold cache)", [x["cold"] for x in nb], [x["cold_cpu"] for x in nb],
-             f"converted {count('nbprod', 'converted')}/{n}, runs {count('nbprod', 'runs')}/{n}, reproduces {count('nbprod', 'reproduces')}/{n}"),
-        line("nbprod", "nbprod extract --no-goldens (warm cache)", [x["warm"] for x in nb], [x["warm_cpu"] for x in nb], "black's output cached"),
-        line("nbprod", "nbprod extract --check (warm)", [x["check"] for x in nb], [x["check_cpu"] for x in nb], "the pre-commit hook"),
-        line("nbprod", "nbprod extract --verify", [x["with_verify"] for x in nb], [x["with_verify_cpu"] for x in nb], "notebook by papermill + package by python"),
+        line(
+            "nbprod",
+            "nbprod extract --no-goldens (cold cache)",
+            [x["cold"] for x in nb],
+            [x["cold_cpu"] for x in nb],
+            f"converted {count('nbprod', 'converted')}/{n}, runs {count('nbprod', 'runs')}/{n}, reproduces {count('nbprod', 'reproduces')}/{n}",
+        ),
+        line(
+            "nbprod",
+            "nbprod extract --no-goldens (warm cache)",
+            [x["warm"] for x in nb],
+            [x["warm_cpu"] for x in nb],
+            "black's output cached",
+        ),
+        line(
+            "nbprod",
+            "nbprod extract --check (warm)",
+            [x["check"] for x in nb],
+            [x["check_cpu"] for x in nb],
+            "the pre-commit hook",
+        ),
+        line(
+            "nbprod",
+            "nbprod extract --verify",
+            [x["with_verify"] for x in nb],
+            [x["with_verify_cpu"] for x in nb],
+            "notebook by papermill + package by python",
+        ),
     ]
     for tool in TOOLS[1:]:
         reproduced = "-" if tool == "soorgeon" else f"{count(tool, 'reproduces')}/{n}"
-        rows.append(line(tool, tool, [e[tool]["seconds"] for e in per_notebook], [e[tool]["cpu"] for e in per_notebook],
-                         f"converted {count(tool, 'converted')}/{n}, runs {count(tool, 'runs')}/{n}, reproduces {reproduced}"))
+        rows.append(
+            line(
+                tool,
+                tool,
+                [e[tool]["seconds"] for e in per_notebook],
+                [e[tool]["cpu"] for e in per_notebook],
+                f"converted {count(tool, 'converted')}/{n}, runs {count(tool, 'runs')}/{n}, reproduces {reproduced}",
+            )
+        )
     return rows
 
 
 def per_notebook_table(per_notebook: list[dict]) -> str:
-    lines = ["| notebook | values | " + " | ".join(TOOLS) + " |", "|---|---:|" + "---|" * len(TOOLS)]
+    lines = [
+        "| notebook | values | " + " | ".join(TOOLS) + " |",
+        "|---|---:|" + "---|" * len(TOOLS),
+    ]
     for e in per_notebook:
         cells = []
         for tool in TOOLS:
             t = e[tool]
-            state = "reproduces" if t.get("reproduces") else "runs" if t.get("runs") else "converted" if t.get("converted") else "fails"
+            state = (
+                "reproduces"
+                if t.get("reproduces")
+                else "runs" if t.get("runs") else "converted" if t.get("converted") else "fails"
+            )
             seconds = t["cold"] if tool == "nbprod" else t["seconds"]
             cells.append(f"{state}, {seconds:.2f} s")
         lines.append(f"| {e['notebook']} | {e['values']} | " + " | ".join(cells) + " |")

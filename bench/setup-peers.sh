@@ -6,7 +6,7 @@
 #   bash bench/setup-peers.sh --force   # rebuild from scratch
 #   PYTHON=python3.11 bash bench/setup-peers.sh
 #
-# The venv is rebuilt from scratch whenever the requirements file or the base
+# The venv is rebuilt from scratch whenever the requirements file, this script or the base
 # interpreter changes (sha256 stamp in the venv). Nothing is registered globally:
 # no `ipykernel install`, no pip into the main interpreter. The venv ships its own
 # `python3` kernelspec under .peers-venv/share/jupyter, which papermill/nbconvert
@@ -19,9 +19,17 @@ req="$here/requirements-peers.txt"
 stamp="$venv/.requirements.sha256"
 py="${PYTHON:-python3}"
 
-want="$( { cat "$req"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
+want="$( { cat "$req" "${BASH_SOURCE[0]}"; "$py" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
 
-if [[ "${1:-}" != "--force" && -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+up_to_date() { [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; }
+force="${1:-}"
+if [[ "$force" != "--force" ]] && up_to_date; then
+    exit 0
+fi
+# Several bench scripts may call this at once: one builds, the others wait, then find it done.
+exec 9>"$here/.peers-venv.lock"
+flock 9
+if [[ "$force" != "--force" ]] && up_to_date; then
     exit 0
 fi
 
@@ -33,6 +41,14 @@ rm -rf "$venv"
 pipq() { "$venv/bin/python" -m pip install --quiet "$@" 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2); }
 pipq --upgrade pip
 pipq -r "$req"
+# ploomber -> notebook<7 -> jupyter_server -> jupyter-events -> jsonschema[format-nongpl]
+# pulls in rfc3987-syntax, which builds a lark grammar when jsonschema imports it: +2 s CPU
+# on *every* `import nbformat` (nbqa, pynblint, jupytext, nbconvert, papermill...). nbprod's
+# own environment does not have it, so drop it for a like-for-like start-up cost
+# (jsonschema treats it as optional; `pip check` stays clean). KEEP_RFC3987=1 keeps it.
+if [[ -z "${KEEP_RFC3987:-}" ]]; then
+    "$venv/bin/python" -m pip uninstall --quiet --yes rfc3987-syntax
+fi
 # Smoke test: every peer must at least start (pynblint crashes here with click>=8.2).
 for tool in ruff nbqa flake8 pynblint jupytext jupyter-nbconvert marimo soorgeon ploomber papermill; do
     if ! "$venv/bin/$tool" --help >/dev/null 2>&1; then

@@ -48,7 +48,10 @@ def test_without_headings_a_step_starts_at_each_cell_that_defines_names(make_not
 def test_parameters_cell_gives_the_config_and_comments_give_help(make_notebook):
     plan = plan_of(
         make_notebook,
-        {"source": "seed = 1  # random seed\nrate = 0.5\nname = 'a'\nlimit = None\nn = seed * 2", "metadata": {"tags": ["parameters"]}},
+        {
+            "source": "seed = 1  # random seed\nrate = 0.5\nname = 'a'\nlimit = None\nn = seed * 2",
+            "metadata": {"tags": ["parameters"]},
+        },
         {"source": "# Parameters\nrate = 0.25\n", "metadata": {"tags": ["injected-parameters"]}},
         "y = seed + rate + n",
     )
@@ -59,7 +62,10 @@ def test_parameters_cell_gives_the_config_and_comments_give_help(make_notebook):
         ("limit", None, ""),
     ]
     assert plan.parameters_origin == "the parameters cell (cell 1)"
-    assert [(s.inputs, s.outputs) for s in plan.steps] == [(("seed",), ("n",)), (("seed", "rate", "n"), ("y",))]
+    assert [(s.inputs, s.outputs) for s in plan.steps] == [
+        (("seed",), ("n",)),
+        (("seed", "rate", "n"), ("y",)),
+    ]
 
 
 def test_without_parameters_cell_literals_are_lifted_and_reported(make_notebook):
@@ -93,7 +99,9 @@ def test_a_conditional_redefinition_takes_the_old_value(make_notebook):
 
 
 def test_an_except_name_is_not_an_output(make_notebook):
-    plan = plan_of(make_notebook, "e = 2", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print(e)")
+    plan = plan_of(
+        make_notebook, "e = 2", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print(e)"
+    )
     assert plan.steps[-1].outputs == ()
 
 
@@ -125,13 +133,23 @@ def test_refusals_are_located(make_notebook):
     plan = plan_of(make_notebook, "x = 1", "y = (", "z = w + 1", "class A:\n    k = x")
     assert [(p.cell, p.line, p.column, p.message) for p in plan.problems] == [
         (2, 1, 5, "syntax error: '(' was never closed"),
-        (3, 1, 5, "`w` is read before any cell defines it (run top to bottom, the notebook fails here)"),
+        (
+            3,
+            1,
+            5,
+            "`w` is read before any cell defines it (run top to bottom, the notebook fails here)",
+        ),
         (4, 2, 9, "`A` reads `x` when it is defined (decorator, default or class body)"),
     ]
 
 
 def test_a_notebook_in_another_language_is_refused(make_notebook):
-    plan = plan_of(make_notebook, "x <- 1", kernelspec={"name": "ir", "language": "R", "display_name": "R"}, language_info={"name": "R"})
+    plan = plan_of(
+        make_notebook,
+        "x <- 1",
+        kernelspec={"name": "ir", "language": "R", "display_name": "R"},
+        language_info={"name": "R"},
+    )
     assert [p.format("nb.ipynb") for p in plan.problems] == [
         "nb.ipynb: error: a r notebook: only Python notebooks can be extracted"
     ]

@@ -8,12 +8,17 @@ import libcst as cst
 import pytest
 
 from nbprod.extract.problems import Log
+from nbprod.extract.transforms.cst import statements_code
 from nbprod.extract.transforms.display import apply_display, display_action
 from nbprod.extract.transforms.imports import render_imports, take_imports
 from nbprod.extract.transforms.literals import LiftLiterals, find_literals
-from nbprod.extract.transforms.magics import Expander, requirements_of, translate_magics, wrap_in_capture
+from nbprod.extract.transforms.magics import (
+    Expander,
+    requirements_of,
+    translate_magics,
+    wrap_in_capture,
+)
 from nbprod.extract.transforms.plots import finish_plot, split_plots
-from nbprod.extract.transforms.cst import statements_code
 from nbprod.notebook.magics import python_view
 
 
@@ -27,7 +32,11 @@ def magics(source: str, names=("output_dir", "x")):
 @pytest.mark.parametrize(
     "source, expected, helpers",
     [
-        ("files = !ls {output_dir}\n", 'files = shell_lines(f"ls {output_dir}")\n', {"shell_lines"}),
+        (
+            "files = !ls {output_dir}\n",
+            'files = shell_lines(f"ls {output_dir}")\n',
+            {"shell_lines"},
+        ),
         ("!echo $x done\n", 'shell(f"echo {x} done")\n', {"shell"}),
         ("!echo $HOME '$x'\n", "shell(\"echo $HOME '$x'\")\n", {"shell"}),
         ("!awk '{print $1}' f.txt\n", "shell(\"awk '{print $1}' f.txt\")\n", {"shell"}),
@@ -59,10 +68,12 @@ def test_capture_with_a_name_wraps_the_cell_once_its_imports_are_hoisted():
 
 
 def test_installs_become_requirements_and_are_not_executed():
-    result, log = magics("!pip install -q 'pandas>=2' -i https://x scikit-learn\n%pip install seaborn==0.13\n")
+    result, log = magics(
+        "!pip install -q 'pandas>=2' -i https://x scikit-learn\n%pip install seaborn==0.13\n"
+    )
     assert result.module.code.strip() == ""
     assert result.requirements == ["pandas>=2", "scikit-learn", "seaborn==0.13"]
-    assert [n.format() for n in log.notes][0].startswith("cell 3:1: `!pip install")
+    assert log.notes[0].format().startswith("cell 3:1: `!pip install")
 
 
 @pytest.mark.parametrize(
@@ -71,8 +82,16 @@ def test_installs_become_requirements_and_are_not_executed():
         ("x = 1\nlen?\n", 2, "`len?` shows help, has no place in a pipeline"),
         ("%%bash\necho hi\n", 1, "`%%bash` runs another language"),
         ("%%sql\nSELECT 1\n", 1, "`%%sql` runs another language"),
-        ("x = 1\n%run other.py\n", 2, "`%run other.py` runs or loads another file; inline its code in the notebook"),
-        ("t = %timeit -o f()\n", 1, "`%timeit -o f()` its value (a timing or profile) has no plain-Python equivalent"),
+        (
+            "x = 1\n%run other.py\n",
+            2,
+            "`%run other.py` runs or loads another file; inline its code in the notebook",
+        ),
+        (
+            "t = %timeit -o f()\n",
+            1,
+            "`%timeit -o f()` its value (a timing or profile) has no plain-Python equivalent",
+        ),
         ("%who_knows\n", 1, "`%who_knows` has no faithful plain-Python translation"),
         ("x = 1\n\n%pushd /tmp\n", 3, "`%pushd /tmp` has no faithful plain-Python translation"),
         ("y = %cd /tmp\n", 1, "`%cd /tmp` cannot be used as a value"),
@@ -146,7 +165,12 @@ def test_plots_are_split_from_computation_and_save_their_figures():
     )
     aliases = {"plt": "matplotlib.pyplot", "np": "numpy"}
     parts = split_plots(cst.parse_module(source), aliases)
-    assert [(p.kind, len(p.statements)) for p in parts] == [("code", 1), ("plot", 3), ("code", 1), ("plot", 2)]
+    assert [(p.kind, len(p.statements)) for p in parts] == [
+        ("code", 1),
+        ("plot", 3),
+        ("code", 1),
+        ("plot", 2),
+    ]
     finished = finish_plot(parts[1].statements, "counts", aliases)
     assert statements_code(finished) == (
         "counts.plot.bar()\nplt.title('Counts per a')\nsave_figures(figures_dir, 'counts')\n"
@@ -161,11 +185,18 @@ def test_a_drawing_statement_whose_names_are_computed_with_is_computation():
 
 def test_imports_are_hoisted_grouped_merged_and_pruned():
     module, found = take_imports(
-        cst.parse_module("import numpy as np\nfrom sklearn.metrics import f1_score\nimport os, sys\nx = 1\n"), 2
+        cst.parse_module(
+            "import numpy as np\nfrom sklearn.metrics import f1_score\nimport os, sys\nx = 1\n"
+        ),
+        2,
     )
     assert module.code == "x = 1\n"
-    _, more = take_imports(cst.parse_module("from sklearn.metrics import accuracy_score\nfrom math import *\n"), 5)
-    block = render_imports([*found, *more], used={"np", "os", "f1_score", "accuracy_score"}, local=frozenset())
+    _, more = take_imports(
+        cst.parse_module("from sklearn.metrics import accuracy_score\nfrom math import *\n"), 5
+    )
+    block = render_imports(
+        [*found, *more], used={"np", "os", "f1_score", "accuracy_score"}, local=frozenset()
+    )
     assert block == (
         "import os\nfrom math import *\n\n"
         "import numpy as np\nfrom sklearn.metrics import accuracy_score, f1_score"
@@ -213,3 +244,9 @@ def test_literals_are_lifted_with_one_parameter_per_value():
         'df.to_csv(f"{sales_dir}/monthly.csv")\n'
         "raw = pd.read_csv(raw_csv)\n"
     )
+
+
+def test_drawing_parts_that_share_names_become_one_plot():
+    source = "fig, ax = plt.subplots()\nwidth = 0.2\nfor i in range(2):\n    ax.bar([i], [i], width)\nplt.show()\n"
+    parts = split_plots(cst.parse_module(source), {"plt": "matplotlib.pyplot"})
+    assert [(p.kind, len(p.statements)) for p in parts] == [("plot", 4)]

@@ -31,10 +31,20 @@ def test_modules_functions_and_classes_are_not_values():
 def test_arrays_and_frames_are_summarised_by_shape_dtype_hash_and_statistics():
     a = np.arange(6, dtype="float64").reshape(2, 3)
     s = summarize(a)
-    assert (s["type"], s["shape"], s["dtype"], s["stats"]) == ("ndarray", [2, 3], "float64", [15.0, 0.0, 5.0])
+    assert (s["type"], s["shape"], s["dtype"], s["stats"]) == (
+        "ndarray",
+        [2, 3],
+        "float64",
+        [15.0, 0.0, 5.0],
+    )
     df = pd.DataFrame({"x": [1, 2], "y": ["a", "b"]})
     f = summarize(df)
-    assert (f["shape"], f["columns"], f["dtypes"], f["stats"]) == ([2, 2], ["x", "y"], ["int64", "str"], [3.0, 1.0, 2.0])
+    assert (f["shape"], f["columns"], f["dtypes"], f["stats"]) == (
+        [2, 2],
+        ["x", "y"],
+        ["int64", "str"],
+        [3.0, 1.0, 2.0],
+    )
     assert describe(f).startswith("DataFrame 2x2 ")
     json.dumps([s, f])  # JSON-able
 
@@ -62,7 +72,10 @@ def test_objects_are_compared_by_class_name_only():
     class Report:
         pass
 
-    assert compare(summarize(Report()), {"type": "__main__.Report"}) == ("not compared", "object: type only")
+    assert compare(summarize(Report()), {"type": "__main__.Report"}) == (
+        "not compared",
+        "object: type only",
+    )
 
 
 def test_record_appends_json_lines(tmp_path):

@@ -65,10 +65,17 @@ def test_the_process_pool_gives_the_same_results_in_the_same_order(tmp_path):
             path = tmp_path / f"{i}-{name}"
             shutil.copyfile(LINT_FIXTURES / name, path)
             jobs.append(Job(str(path), path.read_bytes(), frozenset(load_rules()), {}))
-    assert engine.pool_size(jobs) == min(len(os.sched_getaffinity(0)), 3)
     serial, pooled = lint_files(jobs, workers=1), lint_files(jobs, workers=2)
     assert pooled == serial
     assert sum(not o.loaded for o in pooled) == 3 and sum(len(o.diagnostics) for o in pooled) > 30
+
+
+def test_pool_size_needs_enough_files_and_idle_cores():
+    per_worker = engine.MIN_FILES_PER_WORKER
+    assert engine.pool_size(per_worker * 2, cpus=2, load=1.0) == 2  # quiet: this process only
+    assert engine.pool_size(per_worker * 2 - 1, cpus=2, load=0.0) == 1  # too few files
+    assert engine.pool_size(per_worker * 8, cpus=4, load=2.0) == 3
+    assert engine.pool_size(per_worker * 8, cpus=2, load=3.5) == 1  # busy machine
 
 
 def test_walk_skips_checkpoints_vcs_virtualenvs_and_other_files(project):

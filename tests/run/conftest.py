@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,28 +76,34 @@ def live_rows(root: Path) -> list[dict]:
 
 
 def spawn(*args: str, cwd: Path) -> subprocess.Popen:
-    """A real ``nbprod`` process (for signals)."""
-    return subprocess.Popen(
+    """A real ``nbprod`` process (for signals), marked so that :func:`leftovers` finds the
+    processes it starts (kernels, the kernel template process) by their inherited environment."""
+    env = {**os.environ, "NBPROD_TEST_MARK": uuid.uuid4().hex}
+    process = subprocess.Popen(
         [sys.executable, "-m", "nbprod", *args],
         cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    process.mark = env["NBPROD_TEST_MARK"]  # type: ignore[attr-defined]
+    return process
 
 
-def kernels_of(pid: int) -> list[int]:
-    """Live kernel processes started by process ``pid`` (ipykernel's JPY_PARENT_PID)."""
+def leftovers(process: subprocess.Popen) -> list[int]:
+    """Live processes other than ``process`` that inherited its environment mark."""
+    mark = f"NBPROD_TEST_MARK={process.mark}".encode()  # type: ignore[attr-defined]
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == process.pid:
             continue
         try:
             environ = (entry / "environ").read_bytes().split(b"\0")
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if f"JPY_PARENT_PID={pid}".encode() in environ and state != "Z":
+        if mark in environ and state != "Z":
             found.append(int(entry.name))
     return found
 

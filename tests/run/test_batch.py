@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.run.conftest import kernels_of, live_rows, spawn, store_rows, wait_for
+from tests.run.conftest import leftovers, live_rows, spawn, store_rows, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -137,7 +137,7 @@ def test_kill_9_loses_no_finished_run_and_resume_runs_only_the_rest(notebook, nb
     process.wait(timeout=10)
     done = {r["id"] for r in store_rows(store) if r["status"] == "ok"}
     assert len(done) >= len(finished) >= 1 and len(done) < 4
-    wait_for(lambda: not kernels_of(process.pid), timeout=10)  # kernels follow their parent
+    wait_for(lambda: not leftovers(process), timeout=10)  # kernels follow their parent
 
     resumed = nbprod(*args, "--resume")
     assert resumed.code == 0, resumed.err
@@ -151,7 +151,9 @@ def test_kill_9_loses_no_finished_run_and_resume_runs_only_the_rest(notebook, nb
 
 def test_ctrl_c_stops_every_kernel_and_cancels_the_rest(notebook, tmp_path):
     notebook("import time\ntime.sleep(b)")
-    (tmp_path / "grid.yaml").write_text("points: [{b: 0.01}, {b: 60}, {b: 60}, {b: 60}]\n")
+    (tmp_path / "grid.yaml").write_text(
+        "points: [{b: 0.01}, {a: 2, b: 60}, {a: 3, b: 60}, " "{a: 4, b: 60}]\n"
+    )
     process = spawn("batch", "nb.ipynb", "--grid", "grid.yaml", "-j", "2", cwd=tmp_path)
     store = tmp_path / ".nbprod"
     wait_for(lambda: [r["status"] for r in live_rows(store)][:3] == ["ok", "running", "running"])
@@ -160,7 +162,7 @@ def test_ctrl_c_stops_every_kernel_and_cancels_the_rest(notebook, tmp_path):
     signalled = time.monotonic()
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130 and time.monotonic() - signalled < 10
-    assert kernels_of(process.pid) == []
+    assert leftovers(process) == []
     assert re.fullmatch(
         r"cancelling: stopping every kernel\.\.\.\ncancelled: 1 ok, 3 cancelled "
         r"\(batch b-[0-9a-f]{8}\)\n",

@@ -71,15 +71,28 @@ def load_entries(pyproject: Path) -> list[Entry]:
         raise ConfigError(f"{where}: expected a table or a list of tables")
     entries = []
     for item in packages:
-        if not isinstance(item, dict) or not isinstance(item.get("notebook"), str) or not isinstance(item.get("output"), str):
-            raise ConfigError(f"{where}: each entry needs a `notebook` and an `output` path (strings)")
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("notebook"), str)
+            or not isinstance(item.get("output"), str)
+        ):
+            raise ConfigError(
+                f"{where}: each entry needs a `notebook` and an `output` path (strings)"
+            )
         unknown = set(item) - {"notebook", "output", "name", "allow-partial"}
         if unknown:
-            raise ConfigError(f"{where}: unknown key `{sorted(unknown)[0]}` for {item['notebook']}")
+            raise ConfigError(f"{where}: unknown key `{min(unknown)}` for {item['notebook']}")
         name = item.get("name")
         if name is not None and (not isinstance(name, str) or not name.isidentifier()):
             raise ConfigError(f"{where}: `name` of {item['notebook']} must be a Python identifier")
-        entries.append(Entry(base / item["notebook"], base / item["output"], name, bool(item.get("allow-partial", False))))
+        entries.append(
+            Entry(
+                base / item["notebook"],
+                base / item["output"],
+                name,
+                bool(item.get("allow-partial", False)),
+            )
+        )
     return entries
 
 
@@ -97,5 +110,7 @@ def extracted_table(project: Path) -> dict[str, Any]:
         return {}
     table = dict(table)
     table["dependencies"] = data.get("project", {}).get("dependencies", [])
-    table["test-dependencies"] = data.get("project", {}).get("optional-dependencies", {}).get("test", [])
+    table["test-dependencies"] = (
+        data.get("project", {}).get("optional-dependencies", {}).get("test", [])
+    )
     return table

@@ -10,8 +10,8 @@ name and renamed, so an interrupted run leaves whole files.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from nbprod.extract.config import extracted_table
 
@@ -28,11 +28,16 @@ def check_writable(out: Path, files: Mapping[str, str], force: bool = False) -> 
         raise EmitError(f"{out}: exists and is not a directory")
     if out.exists() and any(out.iterdir()):
         if not force:
-            raise EmitError(f"{out}: directory is not empty; use --force to replace the files nbprod extract wrote there")
+            raise EmitError(
+                f"{out}: directory is not empty; use --force to replace the files nbprod extract"
+                " wrote there"
+            )
         for rel in files:
             target = out / rel
             if target.exists() and rel not in previous:
-                raise EmitError(f"{target}: exists and was not written by nbprod extract; move it away first")
+                raise EmitError(
+                    f"{target}: exists and was not written by nbprod extract; move it away first"
+                )
     return previous
 
 

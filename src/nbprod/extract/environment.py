@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import metadata
-from typing import Iterable, Mapping
 
 #: import name -> distribution name, where they differ (checked before the slower metadata scan)
 DISTRIBUTIONS = {

@@ -14,10 +14,11 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from nbprod.extract.plan import Plan
 from nbprod.notebook import Notebook
@@ -47,7 +48,7 @@ def execute_notebook(
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nbprod-goldens-") as tmp:
         records = Path(tmp) / "values.jsonl"
-        node, origin = _instrumented(nb, plan, records)
+        node = _instrumented(nb, plan, records)
         kernel = _kernel_name(nb)
         # IPC sockets in the temporary directory: no TCP port races, no unencrypted-TCP warning
         km = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(tmp) / "kernel"))
@@ -64,12 +65,17 @@ def execute_notebook(
                     log_output=False,
                     execution_timeout=timeout,
                 )
-        except PapermillExecutionError as exc:
-            cell = origin.get(exc.cell_index, 0)
-            return Execution({}, {}, time.perf_counter() - start, f"{exc.ename}: {exc.evalue}".strip(), cell)
-        except Exception as exc:  # a kernel that dies or does not start: report, never a traceback
+        except PapermillExecutionError as exc:  # papermill may drop cells: find it by its source
+            cell = next((c.number for c in nb.code_cells if c.source == exc.source), 0)
+            return Execution(
+                {}, {}, time.perf_counter() - start, f"{exc.ename}: {exc.evalue}".strip(), cell
+            )
+        # a kernel that dies or does not start: one line for the user, never a traceback
+        except Exception as exc:  # noqa: BLE001
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            return Execution({}, {}, time.perf_counter() - start, f"{type(exc).__name__}: {message}")
+            return Execution(
+                {}, {}, time.perf_counter() - start, f"{type(exc).__name__}: {message}"
+            )
         finally:
             if km.has_kernel:  # nbclient leaves a kernel it did not start running
                 km.shutdown_kernel(now=True)
@@ -92,7 +98,7 @@ def goldens_json(plan: Plan, execution: Execution, notebook: str) -> str:
 
 
 def _instrumented(nb: Notebook, plan: Plan, records: Path):
-    """A NotebookNode with the recording cells, and new cell index -> original cell number."""
+    """A NotebookNode of the notebook with the recording cells."""
     import nbformat
 
     data = copy.deepcopy(dict(nb.data))
@@ -101,21 +107,21 @@ def _instrumented(nb: Notebook, plan: Plan, records: Path):
     setup = f"{_NS} = {{}}\nexec(compile({source!r}, 'nbprod-values', 'exec'), {_NS})\n"
     after: dict[int, list[str]] = {}
     for step in plan.steps:
-        after.setdefault(max(step.cells), []).append(_record(records, f"step:{step.name}", step.outputs))
+        after.setdefault(max(step.cells), []).append(
+            _record(records, f"step:{step.name}", step.outputs)
+        )
     out = [_code_cell(setup)]
-    origin: dict[int, int] = {}
     for number, cell in enumerate(cells, start=1):
-        origin[len(out)] = number
         out.append(cell)
         out += [_code_cell(code) for code in after.get(number, [])]
     out.append(_code_cell(_record(records, "results", plan.results)))
     data["cells"] = out
     data.setdefault("metadata", {})
     node = nbformat.from_dict(data)
-    for cell in node.cells:  # papermill wants ids on 4.5 notebooks, none on older ones
-        if node.nbformat_minor >= 5:
-            cell.setdefault("id", f"nbprod-{len(origin)}-{id(cell)}")
-    return node, origin
+    if node.nbformat_minor >= 5:  # ids are required from nbformat 4.5 on
+        for i, cell in enumerate(node.cells):
+            cell.setdefault("id", f"nbprod-{i}")
+    return node
 
 
 def _record(records: Path, key: str, names) -> str:
@@ -126,7 +132,13 @@ def _record(records: Path, key: str, names) -> str:
 
 
 def _code_cell(source: str) -> dict:
-    return {"cell_type": "code", "metadata": {"tags": ["nbprod-goldens"]}, "source": source, "outputs": [], "execution_count": None}
+    return {
+        "cell_type": "code",
+        "metadata": {"tags": ["nbprod-goldens"]},
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
 
 
 def _read(records: Path) -> tuple[dict, dict]:

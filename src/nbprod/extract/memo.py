@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nbprod.notebook import Notebook
 
@@ -41,9 +42,15 @@ def black(text: str, format_text: Callable[[str], str]) -> str:
     return found
 
 
-def project(nb: Notebook, target: dict[str, Any], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def project(
+    nb: Notebook, target: dict[str, Any], compute: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
     """``compute()`` (plan and render: ``{"files": ..., "problems": ...}``), through the memo."""
-    key = _digest(_identity(("nbprod", "libcst", "black")), source_sha256(nb), json.dumps(target, sort_keys=True))
+    key = _digest(
+        _identity(("nbprod", "libcst", "black")),
+        source_sha256(nb),
+        json.dumps(target, sort_keys=True),
+    )
     found = _read(key, "projects")
     if found is not None:
         return json.loads(found)
@@ -52,7 +59,7 @@ def project(nb: Notebook, target: dict[str, Any], compute: Callable[[], dict[str
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _identity(packages: tuple[str, ...]) -> str:
     """Which code produced the output: each package's files, by path, size and time (no import)."""
     import importlib.util

@@ -29,15 +29,26 @@ import libcst as cst
 
 from nbprod.extract.memo import source_sha256
 from nbprod.extract.problems import Log, Note, Problem
-from nbprod.extract.transforms.cst import RenameReads, ast_of, call_chain, loaded_names, statements_code
+from nbprod.extract.transforms.cst import (
+    RenameReads,
+    ast_of,
+    call_chain,
+    loaded_names,
+    statements_code,
+)
 from nbprod.extract.transforms.display import apply_display
-from nbprod.extract.transforms.globals import Definition, InjectArguments, analyse, rewrite_definition
+from nbprod.extract.transforms.globals import (
+    Definition,
+    InjectArguments,
+    analyse,
+    rewrite_definition,
+)
 from nbprod.extract.transforms.imports import Import, take_imports
 from nbprod.extract.transforms.literals import (
     HINT,
     PATH_FUNCTIONS,
-    LiftLiterals,
     Lifted,
+    LiftLiterals,
     find_literals,
     top_assignments,
 )
@@ -49,7 +60,9 @@ from nbprod.notebook.dataflow import CellFlow, cell_flow
 from nbprod.notebook.magics import python_view
 
 #: names the generated pipeline module defines itself
-RESERVED = frozenset({"run", "Config", "logger", "functools", "save_figures", "shell", "shell_lines"})
+RESERVED = frozenset(
+    {"run", "Config", "logger", "functools", "save_figures", "shell", "shell_lines"}
+)
 RESERVED |= {"capture_output", "figures_dir", "observe", "config", "Any", "Callable"}
 #: calls whose results differ from run to run, unless the generator was seeded before
 UNSEEDED_SOURCES = {
@@ -177,7 +190,9 @@ class _Planner:
     def plan(self) -> Plan:
         nb = self.nb
         if not nb.is_python:
-            self.log.refuse(0, 0, 0, f"a {nb.language} notebook: only Python notebooks can be extracted")
+            self.log.refuse(
+                0, 0, 0, f"a {nb.language} notebook: only Python notebooks can be extracted"
+            )
             return self._result([], [], [], frozenset())
         codes, titles = self._cells()
         origin = self._parameters_origin(codes)
@@ -212,7 +227,7 @@ class _Planner:
             notes=tuple(sorted(self.log.notes)),
         )
 
-    # -- 1. each cell through display, magics, imports, parameters ------------------------------
+    # -- 1. each cell through display, magics, imports, parameters --------------------------------
     def _cells(self) -> tuple[list[_Code], dict[int, tuple[str, int]]]:
         codes: list[_Code] = []
         titles: dict[int, tuple[str, int]] = {}  # section index -> (heading, level)
@@ -253,9 +268,13 @@ class _Planner:
         except cst.ParserSyntaxError as exc:  # valid for ast, not for libcst (very rare)
             self.log.refuse(cell.number, 1, 1, f"cannot be rewritten: {str(exc).splitlines()[0]}")
             return None
-        module, logged = apply_display(module, view.tree, cell.number, self.log, lambda line: view.to_cell(line)[0])
+        module, logged = apply_display(
+            module, view.tree, cell.number, self.log, lambda line: view.to_cell(line)[0]
+        )
         self.uses_logger |= logged
-        result = translate_magics(module, view, cell.number, self.log, frozenset(self.notebook_names))
+        result = translate_magics(
+            module, view, cell.number, self.log, frozenset(self.notebook_names)
+        )
         self.helpers |= result.helpers
         self.requirements += result.requirements
         module, imports = take_imports(result.module, cell.number)
@@ -263,7 +282,9 @@ class _Planner:
             module = wrap_in_capture(module, result.capture)
         for imp in imports:
             if imp.name == "*":
-                self.log.note(cell.number, 1, "import", f"star import from {imp.module}: kept at the top")
+                self.log.note(
+                    cell.number, 1, "import", f"star import from {imp.module}: kept at the top"
+                )
         self.imports += imports
         return _drop_top_level_global(module)
 
@@ -275,7 +296,9 @@ class _Planner:
                 kept.append(stmt)
                 continue
             name, value, help_text = found
-            self.parameters[name] = Parameter(name, value, help_text, f"parameters cell {cell.number}")
+            self.parameters[name] = Parameter(
+                name, value, help_text, f"parameters cell {cell.number}"
+            )
         return module.with_changes(body=kept)
 
     def _injected_parameters(self, cell: Cell) -> None:
@@ -291,24 +314,39 @@ class _Planner:
             name, value, _ = found
             old = self.parameters.get(name)
             help_text = old.help if old else ""
-            self.parameters[name] = Parameter(name, value, help_text, f"injected-parameters cell {cell.number}")
-            self.log.note(cell.number, 1, "parameter", f"{name} = {value!r}: default from papermill's injected cell")
+            self.parameters[name] = Parameter(
+                name, value, help_text, f"injected-parameters cell {cell.number}"
+            )
+            self.log.note(
+                cell.number,
+                1,
+                "parameter",
+                f"{name} = {value!r}: default from papermill's injected cell",
+            )
 
-    # -- 2. parameters without a parameters cell: lift literals ---------------------------------
+    # -- 2. parameters without a parameters cell: lift literals -----------------------------------
     def _parameters_origin(self, codes: list[_Code]) -> str:
         if self.nb.parameters_cell is not None:
             return f"the parameters cell (cell {self.nb.parameters_cell.number})"
         for cell, index, name, value in top_assignments([(c.cell.number, c.module) for c in codes]):
-            self.parameters[name] = Parameter(name, value, "", f"top-of-notebook assignment (cell {cell})")
-            self.log.note(cell, 1, "lifted", f"{name} = {value!r} -> config (top-of-notebook literal)")
+            self.parameters[name] = Parameter(
+                name, value, "", f"top-of-notebook assignment (cell {cell})"
+            )
+            self.log.note(
+                cell, 1, "lifted", f"{name} = {value!r} -> config (top-of-notebook literal)"
+            )
         lifted = {p.name for p in self.parameters.values()}
         for code in codes:
             code.module = code.module.with_changes(
                 body=[s for s in code.module.body if not _assigns_lifted(s, lifted)]
             )
-        found = find_literals([(c.cell.number, c.module) for c in codes if HINT.search(c.cell.source)], self.fresh)
+        found = find_literals(
+            [(c.cell.number, c.module) for c in codes if HINT.search(c.cell.source)], self.fresh
+        )
         for lift in found.params.values():
-            self.parameters[lift.name] = Parameter(lift.name, lift.value, _lift_help(lift), "lifted")
+            self.parameters[lift.name] = Parameter(
+                lift.name, lift.value, _lift_help(lift), "lifted"
+            )
             for cell in sorted(set(lift.places)):
                 self.log.note(cell, 1, "lifted", f"{lift.why} -> config parameter `{lift.name}`")
         transformer = LiftLiterals(found)
@@ -325,7 +363,7 @@ class _Planner:
             rows = []
             for stmt in code.module.body:
                 is_def = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-                bound = {stmt.name.value} if is_def else top_bindings(ast_of(stmt))  # type: ignore[union-attr]
+                bound = {stmt.name.value} if is_def else top_bindings(ast_of(stmt))  # type: ignore
                 ident = len(events)
                 for name in sorted(bound):
                     events.append(("def" if is_def else "var", name, ident))
@@ -346,9 +384,11 @@ class _Planner:
                     versions.current.update(defined)
                     node = stmt.with_changes(name=cst.Name(name))  # type: ignore[union-attr]
                     line = _def_line(self.nb, code.cell, stmt)
-                    defs.append(Definition(name, node, code.cell.number, line, stmt.name.value))  # type: ignore[union-attr]
+                    original = stmt.name.value  # type: ignore[union-attr]
+                    defs.append(Definition(name, node, code.cell.number, line, original))
                     if name != stmt.name.value:  # type: ignore[union-attr]
-                        self.log.note(code.cell.number, 1, "renamed", f"{stmt.name.value} -> {name} (the name is bound again later)")  # type: ignore[union-attr]
+                        message = f"{original} -> {name} (the name is bound again later)"
+                        self.log.note(code.cell.number, 1, "renamed", message)
                 else:
                     stmt, problem = rename_statement(stmt, versions, {n: None for n in bound})
                     if problem:
@@ -364,7 +404,7 @@ class _Planner:
                 d.node = d.node.with_changes(body=d.node.body.visit(RenameReads(renames)))
         return defs
 
-    # -- 4. globals -> parameters ------------------------------------------------------------------
+    # -- 4. globals -> parameters -----------------------------------------------------------------
     def _variables(self, codes: list[_Code], defs: list[Definition]) -> set[str]:
         names = set(self.parameters)
         for code in codes:
@@ -372,15 +412,28 @@ class _Planner:
                 names |= top_bindings(ast_of(stmt))
         return names - {d.name for d in defs}
 
-    def _inject(self, codes: list[_Code], defs: list[Definition], variables: set[str]) -> list[Definition]:
+    def _inject(
+        self, codes: list[_Code], defs: list[Definition], variables: set[str]
+    ) -> list[Definition]:
         for d, offset, column, problem in analyse(defs, variables):
             self.log.refuse(d.cell, d.line + offset, column, problem)
         by_name = {d.name: d for d in defs}
         for d in defs:
             if d.needs:
-                self.log.note(d.cell, d.line, "globals", f"`{d.name}` reads {_names(d.needs)}: now {'__init__ arguments' if d.is_class else 'keyword-only parameters'}")
+                self.log.note(
+                    d.cell,
+                    d.line,
+                    "globals",
+                    f"`{d.name}` reads {_names(d.needs)}: now "
+                    + ("__init__ arguments" if d.is_class else "keyword-only parameters"),
+                )
             if d.rebinds:
-                self.log.note(d.cell, d.line, "globals", f"`{d.name}` rebinds {_names(d.rebinds)} with `global`: now returns them")
+                self.log.note(
+                    d.cell,
+                    d.line,
+                    "globals",
+                    f"`{d.name}` rebinds {_names(d.rebinds)} with `global`: now returns them",
+                )
             node, problem = rewrite_definition(d, by_name)
             if problem:
                 self.log.refuse(d.cell, d.line, 1, problem)
@@ -397,7 +450,7 @@ class _Planner:
                     self.log.refuse(code.cell.number, 1, 1, problem)
         return defs
 
-    # -- 5. plots ------------------------------------------------------------------------------------
+    # -- 5. plots ---------------------------------------------------------------------------------
     def _split_plots(self, codes: list[_Code]) -> None:
         aliases = {imp.bound: imp.qualified for imp in self.imports}
         for code in codes:
@@ -408,13 +461,15 @@ class _Planner:
                 for part in code.parts:
                     if part.kind == "plot" and part.defines & later:
                         part.kind = "code"
-                later |= {n for p in code.parts for s in p.statements for n in loaded_names(ast_of(s))}
+                later |= {
+                    n for p in code.parts for s in p.statements for n in loaded_names(ast_of(s))
+                }
         for code in codes:
             for part in code.parts:
                 if part.kind == "code":
                     part.statements = close_shows(part.statements, aliases)
 
-    # -- 6. steps ------------------------------------------------------------------------------------
+    # -- 6. steps ---------------------------------------------------------------------------------
     def _steps(self, codes: list[_Code], titles: dict[int, tuple[str, int]]) -> list[dict]:
         groups: list[dict] = []
         first_heading = min(titles) if titles else None
@@ -423,11 +478,17 @@ class _Planner:
             if titles:
                 new = not groups or groups[-1]["section"] != code.section
             else:
-                new = not groups or any(f is not None and f.defines for f, p in zip(code.flows, code.parts) if p.kind == "code")
+                new = not groups or any(
+                    f is not None and f.defines
+                    for f, p in zip(code.flows, code.parts)
+                    if p.kind == "code"
+                )
             if new:
                 heading, level = titles.get(code.section, ("", 0))
                 by_flow = not heading or (level == 1 and code.section == first_heading)
-                groups.append({"section": code.section, "title": heading, "by_flow": by_flow, "codes": []})
+                groups.append(
+                    {"section": code.section, "title": heading, "by_flow": by_flow, "codes": []}
+                )
             groups[-1]["codes"].append(code)
         for group in groups:
             group["items"] = [
@@ -440,9 +501,15 @@ class _Planner:
 
     def _is_module_name(self, name: str) -> bool:
         imported = {i.bound for i in self.imports}
-        return name in imported or name in self.definition_names or name in BUILTIN_NAMES or name in self.helpers or name == "logger"
+        return (
+            name in imported
+            or name in self.definition_names
+            or name in BUILTIN_NAMES
+            or name in self.helpers
+            or name == "logger"
+        )
 
-    # -- 7. dataflow between steps ---------------------------------------------------------------
+    # -- 7. dataflow between steps ----------------------------------------------------------------
     def _dataflow(self, groups: list[dict]) -> tuple[list[Step], list[str]]:
         aliases = {imp.bound: imp.qualified for imp in self.imports}
         available: set[str] = set(self.parameters)
@@ -463,7 +530,11 @@ class _Planner:
                     continue
                 needed = list(flow.inputs)
                 if part.kind == "code":
-                    needed += [n for n in _conditional_definitions(part.statements) if n in available and n not in unconditional]
+                    needed += [
+                        n
+                        for n in _conditional_definitions(part.statements)
+                        if n in available and n not in unconditional
+                    ]
                 wanted = []
                 for name in needed:
                     if name in local and (name in unconditional or name not in available):
@@ -472,7 +543,11 @@ class _Planner:
                         wanted.append(name)
                         if name not in inputs and name not in local:
                             inputs.append(name)
-                    elif not self._is_module_name(name) and not self.star_import and name not in local:
+                    elif (
+                        not self._is_module_name(name)
+                        and not self.star_import
+                        and name not in local
+                    ):
                         self._undefined(code.cell, name)
                 if part.kind == "plot":
                     plot = self._plot_function(code, part, tuple(dict.fromkeys(wanted)), aliases)
@@ -508,11 +583,17 @@ class _Planner:
             order = [n for n in defines[i] if n in outputs[i]]
             name = self._step_name(g, order, i)
             cells = tuple(dict.fromkeys(f.cell for f in fragments[i]))
-            steps.append(Step(name, g["title"], cells, tuple(reads[i]), tuple(order), tuple(fragments[i])))
-        ordered = [n for s in steps for n in s.outputs if n in results and last[n] == steps.index(s)]
+            steps.append(
+                Step(name, g["title"], cells, tuple(reads[i]), tuple(order), tuple(fragments[i]))
+            )
+        ordered = [
+            n for s in steps for n in s.outputs if n in results and last[n] == steps.index(s)
+        ]
         return steps, list(dict.fromkeys(ordered))
 
-    def _plot_function(self, code: _Code, part: Part, inputs: tuple[str, ...], aliases) -> PlotFunction:
+    def _plot_function(
+        self, code: _Code, part: Part, inputs: tuple[str, ...], aliases
+    ) -> PlotFunction:
         name = self.fresh("plot_" + _plot_slug(part.statements, code.cell.number, aliases))
         statements = finish_plot(list(part.statements), name.removeprefix("plot_"), aliases)
         self.helpers.add("save_figures")
@@ -522,7 +603,13 @@ class _Planner:
     def _undefined(self, cell: Cell, name: str) -> None:
         flow = self.nb.flow(cell)
         line, col = (flow.reads.get(name) if flow else None) or (1, 1)
-        self.log.refuse(cell.number, line, col, f"`{name}` is read before any cell defines it (run top to bottom, the notebook fails here)")
+        self.log.refuse(
+            cell.number,
+            line,
+            col,
+            f"`{name}` is read before any cell defines it (run top to bottom, the notebook fails"
+            " here)",
+        )
 
     def _step_name(self, group: dict, outputs: list[str], index: int) -> str:
         if not group["by_flow"]:
@@ -535,7 +622,7 @@ class _Planner:
         verb = "update" if first in group["redefines"] else "make"
         return self.fresh(f"{verb}_{first.lower().strip('_') or 'values'}")
 
-    # -- 8. randomness -------------------------------------------------------------------------------
+    # -- 8. randomness ----------------------------------------------------------------------------
     def _nondeterministic(self, codes: list[_Code], defs: list[Definition]) -> set[str]:
         aliases = {imp.bound: imp.qualified for imp in self.imports}
         seeded: set[str] = set()
@@ -549,7 +636,11 @@ class _Planner:
                     seeded |= _seeds(tree, aliases)
                     reads = set(loaded_names(tree))
                     paths = _path_arguments(tree)
-                    if _random_calls(tree, aliases, seeded) or reads & (tainted | random_defs) or paths & files:
+                    if (
+                        _random_calls(tree, aliases, seeded)
+                        or reads & (tainted | random_defs)
+                        or paths & files
+                    ):
                         tainted |= top_bindings(tree) | _mutated(tree)
                         files |= paths
         return tainted
@@ -613,16 +704,24 @@ def _plot_slug(statements, cell: int, aliases) -> str:
     """A name for a plot: its title, or the first variable it draws, or its cell."""
     for stmt in statements:
         for node in ast.walk(ast_of(stmt)):
-            if isinstance(node, ast.Call) and call_chain(node)[:1] in (["title"], ["set_title"], ["suptitle"]):
-                if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                    slug = _slug(node.args[0].value)
-                    if slug:
-                        return slug
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            title = node.args[0]
+            if call_chain(node)[:1] in (["title"], ["set_title"], ["suptitle"]) and isinstance(
+                title, ast.Constant
+            ):
+                slug = _slug(title.value) if isinstance(title.value, str) else ""
+                if slug:
+                    return slug
     for stmt in statements:
         for node in ast.walk(ast_of(stmt)):
             if isinstance(node, ast.Call):
                 chain = call_chain(node)
-                if len(chain) > 1 and chain[-1] not in aliases and chain[-1] not in ("ax", "fig", "axes"):
+                if (
+                    len(chain) > 1
+                    and chain[-1] not in aliases
+                    and chain[-1] not in ("ax", "fig", "axes")
+                ):
                     return chain[-1].lower().strip("_")
     return f"cell_{cell}"
 
@@ -674,7 +773,9 @@ def _drop_top_level_global(module: cst.Module) -> cst.Module:
     """``global x`` at the top level of a cell is a no-op; inside a step function it is not."""
     body = []
     for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, cst.Global) for s in stmt.body):
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+            isinstance(s, cst.Global) for s in stmt.body
+        ):
             kept = [s for s in stmt.body if not isinstance(s, cst.Global)]
             if not kept:
                 continue
@@ -714,7 +815,13 @@ def _unbound_after(statements) -> set[str]:
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 other.add(node.id)
         if isinstance(stmt, cst.SimpleStatementLine):
-            deleted |= {t.id for s in tree.body if isinstance(s, ast.Delete) for t in s.targets if isinstance(t, ast.Name)}
+            deleted |= {
+                t.id
+                for s in tree.body
+                if isinstance(s, ast.Delete)
+                for t in s.targets
+                if isinstance(t, ast.Name)
+            }
     return (handlers - other) | deleted
 
 
@@ -743,9 +850,10 @@ def _random_calls(tree: ast.AST, aliases, seeded: set[str]) -> bool:
         if name.endswith(("default_rng", "RandomState")) and not node.args and not node.keywords:
             return True
         module = name.rsplit(".", 1)[0]
-        if module in UNSEEDED_SOURCES and UNSEEDED_SOURCES[module] not in seeded:
-            if not name.endswith(("seed", "default_rng", "RandomState", "Generator", "SeedSequence")):
-                return True
+        seeded_module = module in UNSEEDED_SOURCES and UNSEEDED_SOURCES[module] in seeded
+        makers = ("seed", "default_rng", "RandomState", "Generator", "SeedSequence")
+        if module in UNSEEDED_SOURCES and not seeded_module and not name.endswith(makers):
+            return True
     return False
 
 
@@ -753,7 +861,12 @@ def _path_arguments(tree: ast.AST) -> set[str]:
     """Names and string literals passed first to file readers and writers (``np.save(p, a)``)."""
     out = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and call_chain(node)[:1] and call_chain(node)[0] in PATH_FUNCTIONS:
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and call_chain(node)[:1]
+            and call_chain(node)[0] in PATH_FUNCTIONS
+        ):
             first = node.args[0]
             if isinstance(first, ast.Name):
                 out.add(first.id)

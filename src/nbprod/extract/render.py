@@ -15,16 +15,17 @@ from __future__ import annotations
 import ast
 import json
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import libcst as cst
 
 from nbprod import __version__
 from nbprod.extract import memo
 from nbprod.extract.environment import requirements
-from nbprod.extract.plan import Parameter, Plan, Step
+from nbprod.extract.plan import Plan, Step
 from nbprod.extract.transforms.cst import code_of, loaded_names
 from nbprod.extract.transforms.imports import Import, render_imports
 from nbprod.extract.verify import option_flag
@@ -62,7 +63,9 @@ def render_project(plan: Plan, target: Target) -> dict[str, str]:
     if plan.helpers - {"logger"}:
         python[f"{pkg}/_runtime.py"] = format_python(_runtime_module(plan.helpers))
     files = {path: header + text for path, text in python.items()}
-    listed = [*files, "pyproject.toml", "README.md"] + ([golden_path(pkg)] if target.has_goldens else [])
+    listed = [*files, "pyproject.toml", "README.md"] + (
+        [golden_path(pkg)] if target.has_goldens else []
+    )
     files["pyproject.toml"] = _pyproject(plan, target, sorted(listed))
     files["README.md"] = _readme(plan, target)
     return dict(sorted(files.items()))
@@ -104,7 +107,10 @@ def _docstring(text: str, indent: str = "") -> str:
 
 
 def _init(plan: Plan) -> str:
-    doc = _docstring(f"{plan.title}: the pipeline extracted from a notebook.\n\nUse ``run(Config(...))`` or ``python -m {plan.package} --help``.")
+    doc = _docstring(
+        f"{plan.title}: the pipeline extracted from a notebook.\n\n"
+        f"Use ``run(Config(...))`` or ``python -m {plan.package} --help``."
+    )
     return (
         f"{doc}\n\n"
         f"from {plan.package}.config import Config\n"
@@ -121,7 +127,10 @@ def _config(plan: Plan) -> str:
     if needs_any:
         lines.append("from typing import Any")
     lines += ["", "", "@dataclass(frozen=True)", "class Config:"]
-    lines.append("    " + _docstring("The notebook's parameters; the defaults are the notebook's values.", "    "))
+    lines.append(
+        "    "
+        + _docstring("The notebook's parameters; the defaults are the notebook's values.", "    ")
+    )
     if plan.parameters:
         lines.append("")
     for p in plan.parameters:
@@ -136,7 +145,11 @@ def _config(plan: Plan) -> str:
 def _annotation(value: Any) -> str:
     if value is None:
         return "Any"
-    return type(value).__name__ if type(value) in (bool, int, float, str, list, dict, tuple, set) else "Any"
+    return (
+        type(value).__name__
+        if type(value) in (bool, int, float, str, list, dict, tuple, set)
+        else "Any"
+    )
 
 
 def _pipeline(plan: Plan) -> str:
@@ -156,7 +169,12 @@ def _pipeline(plan: Plan) -> str:
     body = "\n\n\n".join([logger, *sections]) + "\n"
     used = set(loaded_names(ast.parse(body)))
     pieces = [format_python(piece + "\n") for piece in sections]
-    imports = [*plan.imports, Import("logging", None, None), Import("typing", "Any", None), Import("typing", "Callable", None)]
+    imports = [
+        *plan.imports,
+        Import("logging", None, None),
+        Import("typing", "Any", None),
+        Import("typing", "Callable", None),
+    ]
     helpers = sorted(plan.helpers - {"logger"})
     imports += [Import(f"{plan.package}._runtime", h, None) for h in helpers]
     imports.append(Import(f"{plan.package}.config", "Config", None))
@@ -165,8 +183,11 @@ def _pipeline(plan: Plan) -> str:
     doc = f"{plan.title}: the notebook's code as functions.\n\n"
     if plan.summary:
         doc += plan.summary + "\n\n"
-    doc += f"``run(config)`` calls the steps in order and returns the notebook's final values:\n\n{steps or '(no steps)'}"
-    preamble = format_python(f"{_docstring(doc)}\n\n{render_imports(imports, used, local)}\n\n{logger}")
+    doc += "``run(config)`` calls the steps in order and returns the notebook's final values:\n\n"
+    doc += steps or "(no steps)"
+    preamble = format_python(
+        f"{_docstring(doc)}\n\n{render_imports(imports, used, local)}\n\n{logger}"
+    )
     return "\n\n".join([preamble, *pieces])
 
 
@@ -186,7 +207,14 @@ def _alias(name: str, taken: set[str]) -> str:
 def _local_modules(plan: Plan) -> set[str]:
     from nbprod.extract.environment import distribution_of
 
-    return {i.top for i in plan.imports if i.top and not i.module.startswith(".") and distribution_of(i.top) is None and not _stdlib(i.top)}
+    return {
+        i.top
+        for i in plan.imports
+        if i.top
+        and not i.module.startswith(".")
+        and distribution_of(i.top) is None
+        and not _stdlib(i.top)
+    }
 
 
 def _stdlib(module: str) -> bool:
@@ -211,7 +239,9 @@ def _function(header: str, doc: str, statements: list[cst.BaseStatement]) -> str
 
 def _plot_function(plot) -> str:
     params = ", ".join([*plot.inputs, "figures_dir"])
-    doc = _docstring(f"Draw the figures of cell {plot.cell} and save them in ``figures_dir``.", "    ")
+    doc = _docstring(
+        f"Draw the figures of cell {plot.cell} and save them in ``figures_dir``.", "    "
+    )
     return _function(f"def {plot.name}({params}):", doc, list(plot.statements))
 
 
@@ -224,7 +254,10 @@ def _step_function(step: Step) -> str:
     for fragment in step.fragments:
         comments = [f"# cell {fragment.cell}"] if fragment.cell != last_cell else []
         if fragment.comment and comments:
-            comments = [f"{comments[0]}: {fragment.comment[0]}", *(f"# {line}" for line in fragment.comment[1:])]
+            comments = [
+                f"{comments[0]}: {fragment.comment[0]}",
+                *(f"# {line}" for line in fragment.comment[1:]),
+            ]
         last_cell = fragment.cell
         if fragment.plot is not None:
             call = f"{fragment.plot.name}({', '.join([*fragment.plot.inputs, 'figures_dir'])})"
@@ -267,9 +300,9 @@ def _run_function(plan: Plan, figures: str, observe: str) -> str:
         ") -> dict[str, Any]:",
         '    """Run the notebook\'s steps in order and return its final values by name.',
         "",
-        "    ``figures_dir``: draw the notebook's figures and save them there as PNG files (None: no",
-        "    figures are drawn). ``observe(step, values)`` is called after each step with the values",
-        "    it returned.",
+        "    ``figures_dir``: draw the notebook's figures and save them there as PNG files",
+        "    (None: no figures are drawn). ``observe(step, values)`` is called after each step",
+        "    with the values it returned.",
         '    """',
         "    config = Config() if config is None else config",
     ]
@@ -296,18 +329,36 @@ def _main(plan: Plan) -> str:
         help_text = p.help or (f"from {p.origin}" if p.origin else "")
         help_arg = f", help={help_text!r}" if help_text else ""
         if isinstance(p.value, bool):
-            options.append(f'@click.option("--{flag}/--no-{flag}", {p.name!r}, default={p.value!r}, show_default=True{help_arg})')
+            options.append(
+                f'@click.option("--{flag}/--no-{flag}", {p.name!r}, default={p.value!r},'
+                f" show_default=True{help_arg})"
+            )
         elif type(p.value) in (int, float, str):
-            options.append(f'@click.option("--{flag}", {p.name!r}, type={type(p.value).__name__}, default={p.value!r}, show_default=True{help_arg})')
+            options.append(
+                f'@click.option("--{flag}", {p.name!r}, type={type(p.value).__name__},'
+                f" default={p.value!r}, show_default=True{help_arg})"
+            )
         else:
             literal = True
             shown = f", show_default={repr(p.value)!r}" if p.value is not None else ""
-            options.append(f'@click.option("--{flag}", {p.name!r}, callback=_literal, help={(help_text or "") + " (a Python literal)"!r}{shown})')
+            options.append(
+                f'@click.option("--{flag}", {p.name!r}, callback=_literal,'
+                f' help={(help_text or "") + " (a Python literal)"!r}{shown})'
+            )
     doc = _docstring(f"The command line of {pkg}: ``python -m {pkg} [OPTIONS]``.")
     lines = [doc, "", "import json", "import logging"]
     if literal:
         lines.insert(3, "import ast")
-    lines += ["", "import click", "", f"from {pkg}._values import describe, summarize", f"from {pkg}.config import Config", f"from {pkg}.pipeline import run", "", ""]
+    lines += [
+        "",
+        "import click",
+        "",
+        f"from {pkg}._values import describe, summarize",
+        f"from {pkg}.config import Config",
+        f"from {pkg}.pipeline import run",
+        "",
+        "",
+    ]
     if literal:
         lines += [
             "def _literal(ctx, param, value):",
@@ -323,12 +374,18 @@ def _main(plan: Plan) -> str:
         ]
     lines += ['@click.command(context_settings={"help_option_names": ["-h", "--help"]})', *options]
     lines += [
-        '@click.option("--figures-dir", type=click.Path(file_okay=False), help="Draw the figures and save them in this directory.")',
-        '@click.option("--values-json", type=click.Path(dir_okay=False), help="Write a summary of the results (types, shapes, hashes) to this JSON file.")',
+        '@click.option("--figures-dir", type=click.Path(file_okay=False),'
+        ' help="Draw the figures and save them in this directory.")',
+        '@click.option("--values-json", type=click.Path(dir_okay=False),'
+        ' help="Write a summary of the results (types, shapes, hashes) to this JSON file.")',
         '@click.option("-v", "--verbose", is_flag=True, help="Log what the notebook displayed.")',
         "def main(figures_dir, values_json, verbose, **parameters):",
-        f"    {_docstring(f'Run the pipeline extracted from {plan.title} and print its results.', '    ')}",
-        '    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")',
+        "    "
+        + _docstring(
+            f"Run the pipeline extracted from {plan.title} and print its results.", "    "
+        ),
+        "    level = logging.INFO if verbose else logging.WARNING",
+        '    logging.basicConfig(level=level, format="%(message)s")',
         "    given = {name: value for name, value in parameters.items() if value is not None}",
         "    results = run(Config(**given), figures_dir=figures_dir)",
         "    summaries = {name: summarize(value) for name, value in results.items()}",
@@ -357,7 +414,9 @@ def _runtime_module(helpers: frozenset[str]) -> str:
     tree = ast.parse(source)
     lines = source.splitlines()
     defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    imports = {a.asname or a.name: n for n in tree.body if isinstance(n, ast.Import) for a in n.names}
+    imports = {
+        a.asname or a.name: n for n in tree.body if isinstance(n, ast.Import) for a in n.names
+    }
     wanted, todo = set(), [h for h in helpers if h in defs]
     while todo:
         name = todo.pop()
@@ -365,7 +424,9 @@ def _runtime_module(helpers: frozenset[str]) -> str:
             wanted.add(name)
             todo += [n for n in loaded_names(defs[name]) if n in defs]
     used = {n for name in wanted for n in loaded_names(defs[name])}
-    parts = [_docstring("What the notebook got from IPython, in plain Python (copied from nbprod).")]
+    parts = [
+        _docstring("What the notebook got from IPython, in plain Python (copied from nbprod).")
+    ]
     parts.append("\n".join(f"import {name}" for name in sorted(imports) if name in used))
     for name, node in defs.items():
         if name in wanted:
@@ -379,7 +440,8 @@ def _tests(plan: Plan, target: Target) -> str:
     workdir = Path(target.notebook).parent.as_posix()
     lines = [
         _docstring(
-            f"Tests of {pkg}: a run with the defaults, one test per step and, when the notebook was "
+            f"Tests of {pkg}: a run with the defaults, one test per step and, when the notebook"
+            " was "
             "executed at extraction, its values (goldens) compared with the package's."
         ),
         "",
@@ -393,19 +455,22 @@ def _tests(plan: Plan, target: Target) -> str:
         f"from {pkg}._values import MATCHING, compare, summarize",
         "",
         "HERE = Path(__file__).resolve().parent",
-        f"#: the notebook's directory, where its relative paths point (override: {pkg.upper()}_WORKDIR)",
+        "#: the notebook's directory, where its relative paths point",
+        f"#: (the environment variable {pkg.upper()}_WORKDIR overrides it)",
         f'WORKDIR = Path(os.environ.get("{pkg.upper()}_WORKDIR", HERE.parent / {workdir!r}))',
         f"NONDETERMINISTIC = {sorted(plan.nondeterministic & set(_variable_names(plan)))!r}",
     ]
     if target.has_goldens:
-        lines.append(f'GOLDENS = json.loads((HERE / "goldens" / "{pkg}.json").read_text(encoding="utf-8"))')
+        lines.append(
+            f'GOLDENS = json.loads((HERE / "goldens" / "{pkg}.json").read_text(encoding="utf-8"))'
+        )
     lines += [
         "",
         "",
         '@pytest.fixture(scope="module")',
         "def pipeline():",
-        '    """Run the pipeline once with the defaults, in the notebook\'s directory, summarising the',
-        '    values of each step as soon as it returns."""',
+        '    """Run the pipeline once with the defaults, in the notebook\'s directory,',
+        '    summarising the values of each step as soon as it returns."""',
         "    steps = {}",
         "",
         "    def observe(step, values):",
@@ -426,25 +491,40 @@ def _tests(plan: Plan, target: Target) -> str:
         f"    assert sorted(results) == {sorted(plan.results)!r}",
     ]
     for step in plan.steps:
-        lines += ["", "", f"def test_{step.name}(pipeline):", f'    """{_step_title(step)}."""', "    _, steps = pipeline"]
+        lines += [
+            "",
+            "",
+            f"def test_{step.name}(pipeline):",
+            f'    """{_step_title(step)}."""',
+            "    _, steps = pipeline",
+        ]
         if target.has_goldens:
-            lines.append(f"    _assert_matches(steps[{step.name!r}], GOLDENS['steps'][{step.name!r}])")
+            lines.append(
+                f"    _assert_matches(steps[{step.name!r}], GOLDENS['steps'][{step.name!r}])"
+            )
         else:
             lines.append(f"    assert sorted(steps[{step.name!r}]) == {sorted(step.outputs)!r}")
+    if target.has_goldens and plan.results:
+        lines += [
+            "",
+            "",
+            f'@pytest.mark.parametrize("name", {sorted(plan.results)!r})',
+            "def test_golden_value(pipeline, name):",
+            '    """The final value of each name, as the notebook computed it (modules,',
+            '    functions and classes are not values: the notebook recorded none)."""',
+            "    results, _ = pipeline",
+            "    expected = GOLDENS['results'].get(name)",
+            "    actual = {name: summarize(results.get(name))}",
+            "    _assert_matches(actual, {name: expected} if expected else {})",
+        ]
     if target.has_goldens:
         lines += [
             "",
             "",
-            '@pytest.mark.parametrize("name", sorted(GOLDENS["results"]))',
-            "def test_golden_value(pipeline, name):",
-            '    """The final value of each name, as the notebook computed it."""',
-            "    results, _ = pipeline",
-            "    _assert_matches({name: summarize(results.get(name))}, {name: GOLDENS['results'][name]})",
-            "",
-            "",
             "def _assert_matches(actual, expected):",
-            '    """Every value the notebook had (modules and functions aside) is there and matches."""',
-            "    actual = {name: summary for name, summary in actual.items() if summary is not None}",
+            '    """Every value the notebook had (modules and functions aside) is there and',
+            '    matches."""',
+            "    actual = {name: s for name, s in actual.items() if s is not None}",
             "    assert sorted(actual) == sorted(expected)",
             "    for name, summary in expected.items():",
             "        status, note = compare(summary, actual[name], name not in NONDETERMINISTIC)",
@@ -470,9 +550,12 @@ def _pyproject(plan: Plan, target: Target, files: list[str]) -> str:
         "[project]",
         f'name = "{name}"',
         'version = "0.1.0"',
-        f"description = {json.dumps(f'{plan.title}: pipeline extracted from a notebook by nbprod extract')}",
+        "description = "
+        + json.dumps(f"{plan.title}: pipeline extracted from a notebook by nbprod extract"),
         'requires-python = ">=3.10"',
-        "dependencies = [" + "".join(f"\n  {json.dumps(d)}," for d in deps) + ("\n]" if deps else "]"),
+        "dependencies = ["
+        + "".join(f"\n  {json.dumps(d)}," for d in deps)
+        + ("\n]" if deps else "]"),
         "",
         "[project.optional-dependencies]",
         "test = [" + ", ".join(json.dumps(d) for d in tests) + "]",
@@ -500,13 +583,16 @@ def _pyproject(plan: Plan, target: Target, files: list[str]) -> str:
 
 def _readme(plan: Plan, target: Target) -> str:
     pkg = plan.package
-    params = "\n".join(f"| `{p.name}` | `{p.value!r}` | {p.help or p.origin} |" for p in plan.parameters)
+    params = "\n".join(
+        f"| `{p.name}` | `{p.value!r}` | {p.help or p.origin} |" for p in plan.parameters
+    )
     steps = "\n".join(f"{i}. `{s.name}`: {_step_title(s)}" for i, s in enumerate(plan.steps, 1))
-    return f"""<!-- Generated by nbprod extract from {target.notebook}; edit the notebook and extract again. -->
+    return f"""<!-- Generated by nbprod extract from {target.notebook}. -->
+<!-- Edit the notebook and extract again rather than this file. -->
 # {pkg}
 
-{plan.title}: the code of [`{Path(target.notebook).name}`]({target.notebook}) as a package, extracted by
-nbprod extract {__version__}.
+{plan.title}: the code of [`{Path(target.notebook).name}`]({target.notebook}) as a package,
+extracted by nbprod extract {__version__}.
 
 ```
 python -m {pkg} --help          # the parameters, as options

@@ -30,7 +30,8 @@ def summarize(value, depth=0):
     a value that cannot be summarised is recorded by its type."""
     try:
         return _summarize(value, depth)
-    except Exception as exc:  # a broken __len__, an exotic array...: the type is still known
+    # a broken __len__, an exotic array...: the type is still worth recording
+    except Exception as exc:  # noqa: BLE001
         return {"type": _type_name(value), "note": f"not summarised: {type(exc).__name__}"}
 
 

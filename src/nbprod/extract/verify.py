@@ -14,9 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from nbprod.extract.values import MATCHING, compare, describe
 
@@ -45,7 +46,11 @@ def option_flag(name: str) -> str:
     """The command-line option of parameter ``name`` in the generated ``__main__`` (both the
     renderer and the verifier use this)."""
     flag = name.replace("_", "-").strip("-")
-    return f"param-{flag}" if flag in {"figures-dir", "values-json", "verbose", "help", "h", "v"} else flag
+    return (
+        f"param-{flag}"
+        if flag in {"figures-dir", "values-json", "verbose", "help", "h", "v"}
+        else flag
+    )
 
 
 def cli_arguments(parameters: Mapping[str, Any]) -> list[str]:
@@ -62,19 +67,39 @@ def cli_arguments(parameters: Mapping[str, Any]) -> list[str]:
 
 
 def run_package(
-    project: Path, package: str, workdir: Path, parameters: Mapping[str, Any] | None = None, timeout: int = 1800
+    project: Path,
+    package: str,
+    workdir: Path,
+    parameters: Mapping[str, Any] | None = None,
+    timeout: int = 1800,
 ) -> PackageRun:
     """Run the package's command line with plain ``python``; return its value summaries."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project.resolve()), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(project.resolve()), env.get("PYTHONPATH")])
+    )
     env.setdefault("MPLBACKEND", "Agg")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nbprod-verify-") as tmp:
         out = Path(tmp) / "values.json"
-        argv = [sys.executable, "-m", package, "--values-json", str(out), *cli_arguments(parameters or {})]
+        argv = [
+            sys.executable,
+            "-m",
+            package,
+            "--values-json",
+            str(out),
+            *cli_arguments(parameters or {}),
+        ]
         try:
             done = subprocess.run(
-                argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+                argv,
+                check=False,
+                cwd=workdir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             return PackageRun({}, time.perf_counter() - start, f"timed out after {timeout} s")
@@ -86,7 +111,9 @@ def run_package(
 
 
 def compare_values(
-    notebook: Mapping[str, Any], package: Mapping[str, Any], nondeterministic: frozenset[str] = frozenset()
+    notebook: Mapping[str, Any],
+    package: Mapping[str, Any],
+    nondeterministic: frozenset[str] = frozenset(),
 ) -> list[Row]:
     """One row per value the notebook ended with (modules and functions excluded)."""
     rows = []
@@ -102,10 +129,17 @@ def compare_values(
 def table(rows: list[Row]) -> str:
     """A plain-text table: name, notebook, package, status."""
     header = Row("value", "notebook", "package", "status", "")
-    widths = [max(len(getattr(r, f)) for r in [header, *rows]) for f in ("name", "notebook", "package")]
+    widths = [
+        max(len(getattr(r, f)) for r in [header, *rows]) for f in ("name", "notebook", "package")
+    ]
     lines = []
     for r in [header, *rows]:
         status = r.status + (f" ({r.note})" if r.note else "")
-        cells = [r.name.ljust(widths[0]), r.notebook.ljust(widths[1]), r.package.ljust(widths[2]), status]
+        cells = [
+            r.name.ljust(widths[0]),
+            r.notebook.ljust(widths[1]),
+            r.package.ljust(widths[2]),
+            status,
+        ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

@@ -163,18 +163,28 @@ def _run(job: Job) -> Outcome:
     return Outcome(outcome.diagnostics, outcome.errors, (), outcome.loaded)
 
 
-def pool_size(jobs: Sequence[Job]) -> int:
-    """How many worker processes pay for themselves on ``jobs`` (1: lint in this process)."""
+def pool_size(jobs: int, cpus: int, load: float) -> int:
+    """How many worker processes pay for themselves on ``jobs`` files (1: lint in this process).
+
+    A pool only helps with idle cores: ``load`` is the 1-minute load average, of which this
+    process is one; on a machine already busy, extra processes only add their start-up."""
+    idle = cpus - max(0.0, load - 1.0)
+    return max(1, min(cpus, int(idle + 0.5), jobs // MIN_FILES_PER_WORKER))
+
+
+def _machine() -> tuple[int, float]:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, len(jobs) // MIN_FILES_PER_WORKER))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return cpus or 1, load
 
 
 def lint_files(jobs: Sequence[Job], workers: int | None = None) -> list[Outcome]:
-    """Lint every job, in order; in ``workers`` processes (default: :func:`pool_size`)."""
+    """Lint every job, in order; in ``workers`` processes (default: :func:`pool_size` of this
+    machine)."""
     from nbprod.lint.registry import load_rules
 
     load_rules()  # import every check before forking, so workers inherit them
-    workers = pool_size(jobs) if workers is None else workers
+    workers = pool_size(len(jobs), *_machine()) if workers is None else workers
     if workers <= 1:
         return [_run(job) for job in jobs]
     import multiprocessing

@@ -155,6 +155,7 @@ class KernelPool:
         self._closed = False
         self._live: set[Any] = set()
         self._killing: list[threading.Thread] = []
+        self._template: Any = None  # the zygote: None until tried, False when not available
         self._thread = threading.Thread(target=self._fill, name="nbprod-kernels", daemon=True)
         self._thread.start()
 
@@ -223,6 +224,8 @@ class KernelPool:
                 kill_kernel(km)
         for thread in list(self._killing):
             thread.join()
+        if self._template:
+            self._template.close()
         shutil.rmtree(self._sockets, ignore_errors=True)
 
     # -- background -----------------------------------------------------------------------------
@@ -265,12 +268,34 @@ class KernelPool:
             kernel_spec_manager=spec_manager(),
         )
         km.client_class = f"{ReadyClient.__module__}.{ReadyClient.__qualname__}"
+        zygote = self._zygote()
+        if zygote is not None:  # forked from the warm template instead of a new interpreter
+            from nbprod.run.zygote import ForkProvisioner
+
+            km.kernel_id = key
+            km.provisioner = ForkProvisioner(kernel_id=key, kernel_spec=km.kernel_spec, parent=km)
+            km.provisioner.zygote = zygote
         self._live.add(km)
         # the kernel's own stdout/stderr would interleave with nbprod's one-line messages
         run_sync(km.start_kernel)(
             cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         return km
+
+    def _zygote(self) -> Any:
+        """The pool's kernel template process (:mod:`nbprod.run.zygote`), started on first use;
+        None when kernels of this kind cannot be forked or the template did not start."""
+        if self._template is None:
+            from nbprod.run import zygote
+
+            argv = kernel_command(self.kernel)
+            self._template = False
+            if zygote.enabled(argv):
+                try:
+                    self._template = zygote.Zygote(argv[0], self._sockets)
+                except (OSError, RuntimeError):
+                    pass  # kernels start the usual way
+        return self._template or None
 
     def _reap(self, km: AsyncKernelManager, now: bool) -> None:
         """Kill a kernel (``now``) or wait for it to finish shutting down; then remove its

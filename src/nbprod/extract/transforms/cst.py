@@ -9,7 +9,7 @@ libcst's metadata providers).
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import libcst as cst
 

@@ -42,7 +42,11 @@ DISPLAY_FUNCTIONS = frozenset({"display"})
 
 def display_action(expr: ast.expr, last: bool) -> str:
     """``log``, ``drop`` or ``keep`` for an expression statement (``last``: the cell's last)."""
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in DISPLAY_FUNCTIONS:
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Name)
+        and expr.func.id in DISPLAY_FUNCTIONS
+    ):
         values = [*expr.args, *(k.value for k in expr.keywords)]
         if all(_is_pure(v) for v in values):
             return "log" if values and all(_is_simple(v) for v in expr.args) else "drop"
@@ -96,7 +100,9 @@ def apply_display(
             log.note(cell, where, "display", f"`{_short(text)}` -> logger.info")
         else:
             small.pop()
-            log.note(cell, where, "display", f"`{_short(ast.unparse(expr))}` dropped (display only)")
+            log.note(
+                cell, where, "display", f"`{_short(ast.unparse(expr))}` dropped (display only)"
+            )
         if small:
             last = small[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
             out.append(stmt.with_changes(body=[*small[:-1], last]))
@@ -121,7 +127,11 @@ def _is_pure(expr: ast.expr) -> bool:
             return False
         if isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr if isinstance(func, ast.Attribute) else None
+            )
             if name not in PURE_FUNCTIONS and name not in PURE_METHODS:
                 return False
             if any(k.arg == "inplace" for k in node.keywords):

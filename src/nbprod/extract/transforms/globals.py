@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from nbprod.extract.transforms.cst import RenameReads, ast_of, code_of, loaded_names
+from nbprod.extract.transforms.cst import RenameReads, ast_of, code_of
 
 
 @dataclass
@@ -55,19 +55,29 @@ def analyse(defs: list[Definition], variables: set[str]) -> list[tuple[Definitio
         if table is None:
             continue
         for expr in _evaluated_at_definition(node):
-            early = [n for n in ast.walk(expr) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in variables]
+            early = [
+                n
+                for n in ast.walk(expr)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in variables
+            ]
             if early:
                 first = min(early, key=lambda n: (n.lineno, n.col_offset))
-                message = f"`{node.name}` reads `{first.id}` when it is defined (decorator, default or class body)"  # type: ignore[attr-defined]
+                message = (
+                    f"`{d.original or d.name}` reads `{first.id}` when it is defined"
+                    " (decorator, default or class body)"
+                )
                 problems.append((d, first.lineno - 1, first.col_offset + 1, message))
         reads = _global_reads(table)
         d.calls = {n for n in reads if n in by_name and n != d.name}
         rebinds = sorted(n for n in _rebound(table) if n not in by_name) if not d.is_class else []
         if d.is_class and _rebound(table):
-            problems.append((d, 0, 1, f"a method of `{node.name}` uses `global`; pass the value in and return it"))  # type: ignore[attr-defined]
+            message = f"a method of `{d.name}` uses `global`; pass the value in and return it"
+            problems.append((d, 0, 1, message))
         d.rebinds = rebinds
         read_first = _read_first(node, set(rebinds))
-        direct[d.name] = [n for n in reads if n in variables and (n not in rebinds or n in read_first)]
+        direct[d.name] = [
+            n for n in reads if n in variables and (n not in rebinds or n in read_first)
+        ]
     for d in defs:  # what a definition needs includes what the ones it calls need
         seen, order, todo = {d.name}, list(direct.get(d.name, [])), sorted(d.calls)
         while todo:
@@ -83,7 +93,9 @@ def analyse(defs: list[Definition], variables: set[str]) -> list[tuple[Definitio
     return problems
 
 
-def rewrite_definition(d: Definition, defs: dict[str, Definition]) -> tuple[cst.CSTNode, str | None]:
+def rewrite_definition(
+    d: Definition, defs: dict[str, Definition]
+) -> tuple[cst.CSTNode, str | None]:
     """The definition with its needs as parameters (or ``__init__`` arguments) and calls to other
     definitions completed. Returns the new node and a problem, if any."""
     inject = InjectArguments(defs, in_definition=True)
@@ -155,17 +167,24 @@ class InjectArguments(RenameReads):
                 rebinds = self.pending_rebinds.pop(id(small.value), None)
             if rebinds:
                 target = cst.parse_expression(", ".join(rebinds))
-                small = cst.Assign([cst.AssignTarget(target)], small.value, semicolon=small.semicolon)
+                small = cst.Assign(
+                    [cst.AssignTarget(target)], small.value, semicolon=small.semicolon
+                )
             body.append(small)
         return updated.with_changes(body=body)
 
     def leave_Module(self, original, updated):
         for rebinds in self.pending_rebinds.values():
-            self.problems.append(f"a function that rebinds `{rebinds[0]}` with `global` is called inside an expression; call it as a statement")
+            self.problems.append(
+                f"a function that rebinds `{rebinds[0]}` with `global` is called inside an"
+                " expression; call it as a statement"
+            )
         return updated
 
 
-_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
 
 
 # -- analysis with symtable ------------------------------------------------------------------------
@@ -244,12 +263,17 @@ def _add_keyword_params(node: cst.FunctionDef, names: list[str]) -> cst.Function
     return node.with_changes(params=params.with_changes(**changes))
 
 
-def _return_rebound(node: cst.FunctionDef, rebinds: list[str]) -> tuple[cst.FunctionDef, str | None]:
+def _return_rebound(
+    node: cst.FunctionDef, rebinds: list[str]
+) -> tuple[cst.FunctionDef, str | None]:
     returned = ", ".join(rebinds)
     checker = _Returns()
     node.body.visit(checker)
     if checker.with_value:
-        return node, f"`{node.name.value}` rebinds `{rebinds[0]}` with `global` and also returns a value"
+        return (
+            node,
+            f"`{node.name.value}` rebinds `{rebinds[0]}` with `global` and also returns a value",
+        )
     body = node.body.visit(_DropGlobals(set(rebinds))).visit(_FillReturns(returned))
     statements = list(body.body) + [cst.parse_statement(f"return {returned}\n")]
     return node.with_changes(body=body.with_changes(body=statements)), None
@@ -320,17 +344,26 @@ def _inject_class(node: cst.ClassDef, needs: list[str]) -> tuple[cst.ClassDef, s
     for stmt in node.body.body:
         if isinstance(stmt, cst.FunctionDef):
             first = stmt.params.params[0].name.value if stmt.params.params else None
-            static = any(code_of(d.decorator).strip() in ("staticmethod", "classmethod") for d in stmt.decorators)
+            static = any(
+                code_of(d.decorator).strip() in ("staticmethod", "classmethod")
+                for d in stmt.decorators
+            )
             local = _locals(stmt)
             mapping = {n: f"{first}.{attr[n]}" for n in needs if n not in local}
             if mapping and (first is None or static):
-                return node, f"`{node.name.value}.{stmt.name.value}` reads notebook variables but has no `self`"
+                return (
+                    node,
+                    f"`{node.name.value}.{stmt.name.value}` reads notebook variables but has no"
+                    " `self`",
+                )
             stmt = stmt.with_changes(body=stmt.body.visit(RenameReads(mapping)))
             if stmt.name.value == "__init__":
                 has_init = True
                 stmt = _add_keyword_params(stmt, needs)
                 stores = [cst.parse_statement(f"{first}.{attr[n]} = {n}\n") for n in needs]
-                stmt = stmt.with_changes(body=stmt.body.with_changes(body=_after_docstring(list(stmt.body.body), stores)))
+                stmt = stmt.with_changes(
+                    body=stmt.body.with_changes(body=_after_docstring(list(stmt.body.body), stores))
+                )
         body.append(stmt)
     if not has_init:
         kwonly = ", ".join(needs)

@@ -10,8 +10,8 @@ and only the names the module reads (star imports are always kept).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import libcst as cst
 
@@ -86,7 +86,9 @@ def _records(node: cst.Import | cst.ImportFrom, cell: int) -> Iterable[Import]:
         yield Import(module, code_of(alias.name), asname, cell)
 
 
-def render_imports(imports: Iterable[Import], used: set[str], local: frozenset[str] = frozenset()) -> str:
+def render_imports(
+    imports: Iterable[Import], used: set[str], local: frozenset[str] = frozenset()
+) -> str:
     """The import block for ``imports`` that bind a name in ``used`` (``local``: top-level
     names of modules that live beside the notebook)."""
     unique: dict[tuple, Import] = {}
@@ -106,7 +108,9 @@ def render_imports(imports: Iterable[Import], used: set[str], local: frozenset[s
         by_module: dict[str, list[str]] = {}
         for i in members:
             if i.name is not None:
-                by_module.setdefault(i.module, []).append(i.name + (f" as {i.asname}" if i.asname else ""))
+                by_module.setdefault(i.module, []).append(
+                    i.name + (f" as {i.asname}" if i.asname else "")
+                )
         lines += [
             f"from {module} import {', '.join(sorted(set(names), key=lambda n: (n.lower(), n)))}"
             for module, names in sorted(by_module.items())

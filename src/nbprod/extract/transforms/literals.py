@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 import libcst as cst
 
@@ -37,7 +38,9 @@ PATH_FUNCTIONS = frozenset(
     "makedirs mkdir listdir exists isdir isfile Path".split()
 )
 DIR_FUNCTIONS = frozenset({"makedirs", "mkdir", "listdir", "isdir"})
-PATH_KEYWORDS = frozenset({"path", "filepath_or_buffer", "path_or_buf", "fname", "file", "filename", "io"})
+PATH_KEYWORDS = frozenset(
+    {"path", "filepath_or_buffer", "path_or_buf", "fname", "file", "filename", "io"}
+)
 DATA_SUFFIXES = frozenset(
     ".csv .tsv .txt .json .jsonl .parquet .feather .xlsx .xls .h5 .hdf5 .pkl .pickle .npy .npz "
     ".png .jpg .svg .pdf .zip .gz .xml .yaml .yml .sqlite .db".split()
@@ -74,7 +77,11 @@ class Literals:
     @property
     def candidates(self) -> list[str]:
         """Text a cell must contain to hold one of these literals."""
-        return [*{kw for kw, _ in self.keyword}, *(["seed", "RandomState", "default_rng"] if self.seed else []), *self.path]
+        return [
+            *{kw for kw, _ in self.keyword},
+            *(["seed", "RandomState", "default_rng"] if self.seed else []),
+            *self.path,
+        ]
 
 
 def top_assignments(cells: list[tuple[int, cst.Module]]) -> list[tuple[int, int, str, Any]]:
@@ -131,7 +138,9 @@ def find_literals(cells: list[tuple[int, cst.Module]], fresh: Callable[[str], st
         parent = next((d for d in sorted(dirs, key=len, reverse=True) if _under(literal, d)), None)
         if parent is not None:
             rest = literal[len(parent.rstrip("/")) + 1 :]
-            out.path[literal] = 'f"{' + out.path[parent] + "}/" + rest.replace("{", "{{").replace("}", "}}") + '"'
+            out.path[literal] = (
+                'f"{' + out.path[parent] + "}/" + rest.replace("{", "{{").replace("}", "}}") + '"'
+            )
             continue
         pure = PurePosixPath(literal)
         suffix = pure.suffix.lstrip(".").lower()
@@ -157,7 +166,10 @@ class _Finder(cst.CSTVisitor):
             self.seeds.setdefault(seed, []).append(self.cell)
         for _, literal in _path_args(node, func):
             is_dir, cells = self.paths.get(literal, (False, []))
-            self.paths[literal] = (is_dir or func.split(".")[-1] in DIR_FUNCTIONS, [*cells, self.cell])
+            self.paths[literal] = (
+                is_dir or func.split(".")[-1] in DIR_FUNCTIONS,
+                [*cells, self.cell],
+            )
 
 
 class LiftLiterals(cst.CSTTransformer):
@@ -190,13 +202,15 @@ class LiftLiterals(cst.CSTTransformer):
         return None
 
 
-# -- helpers -----------------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------------
 
 _MISSING = object()
 
 
 def _literal(node: cst.BaseExpression) -> Any:
-    if not isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.Name, cst.UnaryOperation)):
+    if not isinstance(
+        node, (cst.Integer, cst.Float, cst.SimpleString, cst.Name, cst.UnaryOperation)
+    ):
         return _MISSING
     try:
         return ast.literal_eval(code_of(node).strip())
@@ -222,7 +236,11 @@ def _keyword_literals(call: cst.Call):
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value in KEYWORDS:
             value = _literal(arg.value)
-            if value is not _MISSING and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (
+                value is not _MISSING
+                and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+            ):
                 yield arg.keyword.value, value
 
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 import shlex
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import libcst as cst
 
@@ -93,7 +93,10 @@ class _MagicTransformer(cst.CSTTransformer):
         self.out.helpers.update(translation.helpers)
         self.out.requirements.extend(translation.requirements)
         if translation.refusal:  # extraction refuses, or drops it with --allow-partial
-            self.statement_only[id(updated)] = (magic, Translation(statements="", refusal=translation.refusal))
+            self.statement_only[id(updated)] = (
+                magic,
+                Translation(statements="", refusal=translation.refusal),
+            )
             return updated
         if translation.expression is not None:
             return cst.parse_expression(translation.expression)
@@ -117,7 +120,9 @@ class _MagicTransformer(cst.CSTTransformer):
                 body.extend(cst.parse_module(translation.statements).body[0].body)
         for magic, translation in self.statement_only.values():  # used as a value: refuse
             if not translation.refusal:
-                self.log.refuse(self.cell, magic.line, 1, f"`{magic.text}` cannot be used as a value")
+                self.log.refuse(
+                    self.cell, magic.line, 1, f"`{magic.text}` cannot be used as a value"
+                )
         if self.statement_only:  # the value of a refused magic: None (dropped with --allow-partial)
             updated = updated.visit(_ReplaceCalls(set(self.statement_only)))
         self.statement_only.clear()
@@ -125,7 +130,9 @@ class _MagicTransformer(cst.CSTTransformer):
             return updated
         if not body:
             return cst.RemovalSentinel.REMOVE
-        return updated.with_changes(body=[s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body])
+        return updated.with_changes(
+            body=[s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body]
+        )
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock):
         if not updated.body:  # every statement of the block was a dropped magic
@@ -209,7 +216,9 @@ def _shell(magic: Magic, expand: Expander) -> Translation:
     command = expand(magic.args)
     if magic.name == "getoutput":
         note = f"`{_short(magic.text)}` -> shell_lines(...)"
-        return Translation(expression=f"shell_lines({command})", helpers=("shell_lines",), note=note)
+        return Translation(
+            expression=f"shell_lines({command})", helpers=("shell_lines",), note=note
+        )
     note = f"`{_short(magic.text)}` -> shell(...)"
     return Translation(expression=f"shell({command})", helpers=("shell",), note=note)
 
@@ -358,14 +367,24 @@ def _fstring(parts: list[tuple[str, str]]) -> str:
     if quote is None:  # an expression that cannot sit in an f-string before Python 3.12
         return " + ".join(repr(v) if k == "lit" else f"str({v})" for k, v in parts)
     body = "".join(
-        "{" + value + "}" if kind == "expr" else _escape(value, quote).replace("{", "{{").replace("}", "}}")
+        (
+            "{" + value + "}"
+            if kind == "expr"
+            else _escape(value, quote).replace("{", "{{").replace("}", "}}")
+        )
         for kind, value in parts
     )
     return f"f{quote}{body}{quote}"
 
 
 def _escape(value: str, quote: str) -> str:
-    for raw, escaped in (("\\", "\\\\"), (quote, "\\" + quote), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+    for raw, escaped in (
+        ("\\", "\\\\"),
+        (quote, "\\" + quote),
+        ("\n", "\\n"),
+        ("\r", "\\r"),
+        ("\t", "\\t"),
+    ):
         value = value.replace(raw, escaped)
     return value
 

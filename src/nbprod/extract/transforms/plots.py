@@ -13,8 +13,8 @@ the figures left open when the cell ended); in computing code ``plt.show()`` onl
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import libcst as cst
 
@@ -57,7 +57,9 @@ def split_plots(module: cst.Module, aliases: Mapping[str, str]) -> list[Part]:
     return _demote_used(parts)
 
 
-def finish_plot(statements: list[cst.BaseStatement], name: str, aliases: Mapping[str, str]) -> list[cst.BaseStatement]:
+def finish_plot(
+    statements: list[cst.BaseStatement], name: str, aliases: Mapping[str, str]
+) -> list[cst.BaseStatement]:
     """Replace ``plt.show()`` with ``save_figures(figures_dir, name)``; save at the end too."""
     save = cst.parse_statement(f"save_figures(figures_dir, {name!r})\n")
     out = [_replace_show(s, save, aliases) for s in statements]
@@ -66,19 +68,27 @@ def finish_plot(statements: list[cst.BaseStatement], name: str, aliases: Mapping
     return out
 
 
-def close_shows(statements: list[cst.BaseStatement], aliases: Mapping[str, str]) -> list[cst.BaseStatement]:
+def close_shows(
+    statements: list[cst.BaseStatement], aliases: Mapping[str, str]
+) -> list[cst.BaseStatement]:
     """In computing code, ``plt.show()`` only closes the figures (nothing is displayed)."""
     return [_replace_show(s, None, aliases) for s in statements]
 
 
-def _replace_show(stmt: cst.BaseStatement, save: cst.BaseStatement | None, aliases: Mapping[str, str]):
+def _replace_show(
+    stmt: cst.BaseStatement, save: cst.BaseStatement | None, aliases: Mapping[str, str]
+):
     if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
         return stmt
     expr = stmt.body[0]
     if not isinstance(expr, cst.Expr) or not isinstance(expr.value, cst.Call):
         return stmt
     chain = call_chain(ast_of(expr.value))
-    if len(chain) != 2 or chain[0] != "show" or not aliases.get(chain[1], "").startswith(PLOT_MODULES):
+    if (
+        len(chain) != 2
+        or chain[0] != "show"
+        or not aliases.get(chain[1], "").startswith(PLOT_MODULES)
+    ):
         return stmt
     if save is None:
         return stmt.with_changes(body=[cst.Expr(cst.parse_expression(f'{chain[1]}.close("all")'))])
@@ -88,8 +98,15 @@ def _replace_show(stmt: cst.BaseStatement, save: cst.BaseStatement | None, alias
 def _draws(tree: ast.AST, plot_roots: set[str], made: set[str]) -> bool:
     """Whether a statement only draws (at least one plotting call, every other call pure)."""
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-    stores = [n for n in ast.walk(tree) if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store)]
-    if any(isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Return)) for n in ast.walk(tree)):
+    stores = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store)
+    ]
+    if any(
+        isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Return))
+        for n in ast.walk(tree)
+    ):
         return False
     drawing = False
     made = made | _loop_targets(tree)  # `for ax in axes.flat: ax.set_title(...)`
@@ -113,20 +130,52 @@ def _draws(tree: ast.AST, plot_roots: set[str], made: set[str]) -> bool:
 
 def _loop_targets(tree: ast.AST) -> set[str]:
     targets = [n.target for n in ast.walk(tree) if isinstance(n, (ast.For, ast.comprehension))]
-    targets += [i.optional_vars for n in ast.walk(tree) if isinstance(n, ast.With) for i in n.items if i.optional_vars]
+    targets += [
+        i.optional_vars
+        for n in ast.walk(tree)
+        if isinstance(n, ast.With)
+        for i in n.items
+        if i.optional_vars
+    ]
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
 def _bound(tree: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
 
 
 def _demote_used(parts: list[Part]) -> list[Part]:
-    """A drawing part whose names later computing code of the cell reads computes after all."""
+    """Drawing parts that share names (``fig, ax = plt.subplots()``, computing, ``ax.bar(...)``)
+    become one, with the computing in between; a drawing part whose names later computing code
+    of the cell reads computes after all."""
+    merged_any = True
+    while merged_any:
+        merged_any = False
+        for j, later_part in enumerate(parts):
+            if later_part.kind != "plot":
+                continue
+            reads = {n for s in later_part.statements for n in loaded_names(ast_of(s))}
+            first = next(
+                (i for i in range(j) if parts[i].kind == "plot" and parts[i].defines & reads), None
+            )
+            if first is not None:
+                statements = [s for p in parts[first : j + 1] for s in p.statements]
+                defines = {n for s in statements for n in _bound(ast_of(s))}
+                parts[first : j + 1] = [Part("plot", statements, defines)]
+                merged_any = True
+                break
     for i, part in enumerate(parts):
         if part.kind != "plot" or not part.defines:
             continue
-        later = {n for p in parts[i + 1 :] if p.kind == "code" for s in p.statements for n in loaded_names(ast_of(s))}
+        later = {
+            n
+            for p in parts[i + 1 :]
+            if p.kind == "code"
+            for s in p.statements
+            for n in loaded_names(ast_of(s))
+        }
         if part.defines & later:
             part.kind = "code"
     merged: list[Part] = []

@@ -12,8 +12,8 @@ target). A compound statement that both rebinds such a name and reads it is refu
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import libcst as cst
 
@@ -31,7 +31,9 @@ class Versions:
         return {n: v for n, v in self.current.items() if v is not None and v != n}
 
 
-def version_names(events: list[tuple[str, str, int]], fresh: Callable[[str], str]) -> dict[int, str]:
+def version_names(
+    events: list[tuple[str, str, int]], fresh: Callable[[str], str]
+) -> dict[int, str]:
     """``events``: ``(kind, name, definition id)`` in notebook order, kind ``def`` or ``var``.
     Returns the module-level name of each definition."""
     defs: dict[str, list[int]] = {}
@@ -92,7 +94,7 @@ def rename_statement(
         read = set(loaded_names(tree)) & set(renames)
         clash = read & set(defined)
         if clash and not isinstance(stmt, cst.SimpleStatementLine):
-            name = sorted(clash)[0]
+            name = min(clash)
             problem = f"`{name}` is both a function and a variable in this statement; rename one"
         if read:
             stmt = stmt.visit(RenameReads({n: renames[n] for n in read}))

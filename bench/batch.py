@@ -4,7 +4,9 @@
     python3 bench/batch.py --repeat 1   # quicker
 
 Rows (whole processes, start-up included, median of --repeat):
-  nbprod batch (local executor), nbprod batch --executor dask (LocalCluster start included),
+  nbprod batch (local executor; again with NBPROD_KERNEL_FORK=0, kernels started as new
+  interpreters instead of forked from a warm template), nbprod batch --executor dask
+  (LocalCluster start included),
   papermill sequential loop (Python API, one process), papermill in 2 threads (Python API),
   ploomber grid with its Parallel executor (2 processes, from bench/.peers-venv).
 Also: nbprod's overhead per single run against papermill's Python API in one warm process
@@ -144,6 +146,17 @@ def main(repeat: int, single: int) -> None:
                 repeat=repeat,
             ),
             RUNS,
+        ),
+        row(
+            "nbprod batch (local, 2 jobs, NBPROD_KERNEL_FORK=0)",
+            timed(
+                f"{clean} {nbprod} batch sleep.ipynb --grid grid.yaml -j 2 --collect result",
+                cwd=work,
+                env={"NBPROD_KERNEL_FORK": "0"},
+                repeat=repeat,
+            ),
+            RUNS,
+            "every kernel a new interpreter",
         ),
         row(
             "nbprod batch --executor dask (LocalCluster 2x1)",

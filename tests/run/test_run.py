@@ -274,3 +274,24 @@ def test_an_r_notebook_gets_the_r_install_hint_and_no_parameters(nbprod, tmp_pat
         2,
         "r.ipynb: parameters are supported for Python notebooks only (this one is r)\n",
     )
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_every_run_gets_a_fresh_kernel_forked_or_started(
+    notebook, nbprod, tmp_path, monkeypatch, fork
+):
+    monkeypatch.setenv("NBPROD_KERNEL_FORK", fork)
+    monkeypatch.setenv("NBPROD_TEST_VALUE", "seen")
+    notebook(
+        "import os, random\nstate = [os.getpid(), random.random(), os.getcwd(),\n"
+        "         os.environ['NBPROD_TEST_VALUE'], 'leak' in globals()]\nleak = 1"
+    )
+    (tmp_path / "grid.yaml").write_text("a: [1, 2, 3]\n")
+    result = nbprod("batch", "nb.ipynb", "--grid", "grid.yaml", "-j", "2", "--collect", "state")
+    assert result.code == 0, result.err
+    states = [json.loads(r["collected"])["state"] for r in store_rows(tmp_path / ".nbprod")]
+    assert len({pid for pid, *_ in states}) == 3  # three processes
+    assert len({number for _, number, *_ in states}) == 3  # random state not shared
+    assert {(cwd, value, leak) for _, _, cwd, value, leak in states} == {
+        (str(tmp_path), "seen", False)
+    }

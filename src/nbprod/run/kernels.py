@@ -276,10 +276,18 @@ class KernelPool:
             km.provisioner = ForkProvisioner(kernel_id=key, kernel_spec=km.kernel_spec, parent=km)
             km.provisioner.zygote = zygote
         self._live.add(km)
-        # the kernel's own stdout/stderr would interleave with nbprod's one-line messages
-        run_sync(km.start_kernel)(
-            cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        try:
+            # the kernel's own stdout/stderr would interleave with nbprod's one-line messages
+            run_sync(km.start_kernel)(
+                cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        except Exception:
+            self._live.discard(km)
+            if zygote is None:
+                raise
+            self._template = False  # the template is gone: start kernels the usual way
+            zygote.close()
+            return self._start()
         return km
 
     def _zygote(self) -> Any:

@@ -177,13 +177,13 @@ def serve(address: str) -> None:
         for key, _ in selector.select(timeout=0.05):
             if key.fileobj is listener:
                 conn, _ = listener.accept()
-                _fork(conn, listener)
+                _fork(conn, listener, directory)
             elif not os.read(sys.stdin.fileno(), 4096):  # nbprod is gone or done
                 os._exit(0)  # nothing to tear down: the kernels watch this process and follow
         _reap(directory)
 
 
-def _fork(conn: socket.socket, listener: socket.socket) -> None:
+def _fork(conn: socket.socket, listener: socket.socket, directory: str) -> None:
     with conn:
         try:
             request = json.loads(conn.makefile("rb").readline())
@@ -195,6 +195,10 @@ def _fork(conn: socket.socket, listener: socket.socket) -> None:
             listener.close()
             conn.close()
             _kernel(request)  # never returns
+        try:  # a status left by an earlier kernel with the same (reused) pid
+            os.unlink(os.path.join(directory, f"{pid}.exit"))
+        except FileNotFoundError:
+            pass
         conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
 
 

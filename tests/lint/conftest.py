@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from lint_helpers import LINT_FIXTURES
+from tests.lint.lint_helpers import LINT_FIXTURES
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from lint_helpers import lint, lint_process, locations
+from tests.lint.lint_helpers import lint, lint_process, locations
 
 BAD = {
     "truncated.ipynb": "truncated.ipynb: not a valid notebook: invalid JSON at line 15 column 3: "

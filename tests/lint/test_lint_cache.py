@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lint_helpers import lint, locations
+from tests.lint.lint_helpers import lint, locations
 
 CACHE = Path(".nbprod/cache/lint")
 

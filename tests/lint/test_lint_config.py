@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lint_helpers import lint, locations
+from tests.lint.lint_helpers import lint, locations
 
 from nbprod.lint.config import apply_layer, matches_glob
 

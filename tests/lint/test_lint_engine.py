@@ -6,7 +6,7 @@ import os
 import shutil
 
 import pytest
-from lint_helpers import LINT_FIXTURES, lint, locations
+from tests.lint.lint_helpers import LINT_FIXTURES, lint, locations
 
 from nbprod.lint import engine
 from nbprod.lint.engine import Job, lint_files, lint_notebook

@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from lint_helpers import LINT_FIXTURES, lint, lint_process, locations
+from tests.lint.lint_helpers import LINT_FIXTURES, lint, lint_process, locations
 
 from nbprod.lint.fix import detect_style
 
@@ -65,6 +65,12 @@ def test_fix_changes_only_the_lines_of_the_fixed_parts(project):
         '    "version_major": 2,',
         '    "version_minor": 0',
     ]
+
+
+def test_fix_that_changed_a_file_exits_1_even_when_nothing_remains(project):
+    project.add("fixable.ipynb")
+    assert lint("--select", "NB204", "--fix").code == 1  # pre-commit's contract for fixers
+    assert lint("--select", "NB204", "--fix").code == 0  # nothing left to change
 
 
 def test_diff_prints_and_writes_nothing(project):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lint_helpers import lint, locations
+from tests.lint.lint_helpers import lint, locations
 
 STAR = (
     "`from os.path import *` hides where names come from and what the notebook depends on: "

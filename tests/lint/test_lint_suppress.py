@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lint_helpers import lint, locations
+from tests.lint.lint_helpers import lint, locations
 
 
 def test_noqa_comments_and_cell_tags(project):

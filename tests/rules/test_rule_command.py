@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from rules_helpers import RULES
+from tests.rules.rules_helpers import RULES
 
 from nbprod.cli import cli
 from nbprod.lint.catalogue import table_markdown

@@ -4,7 +4,7 @@ that must not be (false positives found on the real corpus)."""
 from __future__ import annotations
 
 import pytest
-from rules_helpers import cells, materialise, run_checks
+from tests.rules.rules_helpers import cells, materialise, run_checks
 
 
 def positions(code, spec, tmp_path, settings=None):

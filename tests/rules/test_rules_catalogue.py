@@ -6,7 +6,7 @@ import collections
 import re
 
 import pytest
-from rules_helpers import RULES
+from tests.rules.rules_helpers import RULES
 
 from nbprod.lint.registry import CHECKS, LIMITATIONS, SEVERITIES, rules_dir
 

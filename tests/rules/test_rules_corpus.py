@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rules_helpers import check_snapshot, run_checks
+from tests.rules.rules_helpers import check_snapshot, run_checks
 
 from nbprod.notebook import load_notebook
 

@@ -7,7 +7,7 @@ import copy
 import json
 
 import pytest
-from rules_helpers import RULES, materialise, run_checks
+from tests.rules.rules_helpers import RULES, materialise, run_checks
 
 from nbprod.lint import examples
 from nbprod.notebook import loads_notebook

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from rules_helpers import RULES, check_snapshot
+from tests.rules.rules_helpers import RULES, check_snapshot
 
 from nbprod.cli import cli
 from nbprod.lint import examples

@@ -283,13 +283,21 @@ def test_every_run_gets_a_fresh_kernel_forked_or_started(
     monkeypatch.setenv("NBPROD_KERNEL_FORK", fork)
     monkeypatch.setenv("NBPROD_TEST_VALUE", "seen")
     notebook(
-        "import os, random\nstate = [os.getpid(), random.random(), os.getcwd(),\n"
-        "         os.environ['NBPROD_TEST_VALUE'], 'leak' in globals()]\nleak = 1"
+        "import os, random, signal\n"
+        "state = [os.getpid(), random.random(), os.getcwd(),\n"
+        "         os.environ['NBPROD_TEST_VALUE'], 'leak' in globals()]\n"
+        "leak = 1",
+        "if a == 4:\n    os.kill(os.getpid(), signal.SIGKILL)",
     )
-    (tmp_path / "grid.yaml").write_text("a: [1, 2, 3]\n")
+    (tmp_path / "grid.yaml").write_text("a: [1, 2, 3, 4]\n")
     result = nbprod("batch", "nb.ipynb", "--grid", "grid.yaml", "-j", "2", "--collect", "state")
-    assert result.code == 0, result.err
-    states = [json.loads(r["collected"])["state"] for r in store_rows(tmp_path / ".nbprod")]
+    assert result.code == 1
+    assert (
+        result.err.splitlines()[0] == "nb.ipynb:cell 3: killed: the kernel died (killed by SIGKILL)"
+    )
+    rows = store_rows(tmp_path / ".nbprod")
+    assert [r["status"] for r in rows] == ["ok", "ok", "ok", "killed"]
+    states = [json.loads(r["collected"])["state"] for r in rows[:3]]
     assert len({pid for pid, *_ in states}) == 3  # three processes
     assert len({number for _, number, *_ in states}) == 3  # random state not shared
     assert {(cwd, value, leak) for _, _, cwd, value, leak in states} == {

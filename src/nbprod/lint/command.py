@@ -278,7 +278,8 @@ be read or checked, or a usage or configuration error.
 @click.option(
     "--fix",
     is_flag=True,
-    help="Apply the available fixes to the files, then report " "what remains.",
+    help="Apply the available fixes to the files, then report what remains. Exits 1 when a "
+    "file changed (pre-commit's contract for fixers), even if nothing remains.",
 )
 @click.option(
     "--diff",
@@ -289,11 +290,11 @@ be read or checked, or a usage or configuration error.
 @click.option(
     "--statistics",
     is_flag=True,
-    help="Print the number of problems per rule instead " "of each problem.",
+    help="Print the number of problems per rule instead of each problem.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option(
-    "--no-cache", is_flag=True, help="Neither read nor write the cache in " ".nbprod/cache/."
+    "--no-cache", is_flag=True, help="Neither read nor write the cache in .nbprod/cache/."
 )
 def lint(
     paths: tuple[str, ...],
@@ -394,7 +395,8 @@ def run_lint(
         _emit(text, output_file)
         if fix and output_format != "text":
             click.echo(f"{run.fixed} fixed.", err=True)
-        status = EXIT_PROBLEMS if report.diagnostics and not exit_zero else EXIT_CLEAN
+        changed = fix and run.fixed  # a fixer that modified a file must fail (pre-commit)
+        status = EXIT_PROBLEMS if (report.diagnostics or changed) and not exit_zero else EXIT_CLEAN
     return EXIT_ERROR if run.errors else status
 
 

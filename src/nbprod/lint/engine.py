@@ -67,8 +67,7 @@ def _place(nb: Notebook, path: str, finding: Finding, rule: Rule) -> Diagnostic:
     line, column = finding.line, finding.column
     if finding.cell is not None:
         c = nb.cells[finding.cell - 1]
-        # an nbformat 3 file has no ids: the ones its in-memory upgrade made up are random
-        cell_id = c.id if c.has_id and nb.nbformat == 4 else None
+        cell_id = c.id if c.has_id else None
         cell = CellPosition(finding.cell, finding.line, finding.column, cell_id)
         line, column = nb.physical(Location(finding.cell, finding.line, finding.column))
     return Diagnostic(

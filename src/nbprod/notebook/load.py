@@ -104,7 +104,10 @@ def _upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
         nb = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as exc:  # nbformat raises many kinds: report its message, whatever it is
         raise LoadError(path, _first_line(exc)) from None
-    return json.loads(json.dumps(nb))
+    upgraded = json.loads(json.dumps(nb))
+    for cell in upgraded.get("cells", []):
+        cell.pop("id", None)  # random ids invented by the upgrade: not the file's own
+    return upgraded
 
 
 # -- schema validation ---------------------------------------------------------------------------

@@ -292,13 +292,14 @@ class KernelPool:
 
     def _zygote(self) -> Any:
         """The pool's kernel template process (:mod:`nbprod.run.zygote`), started on first use;
-        None when kernels of this kind cannot be forked or the template did not start."""
+        None when kernels of this kind cannot be forked or the template did not start, and when
+        no more kernels will be needed than can boot side by side anyway (a single run)."""
         if self._template is None:
             from nbprod.run import zygote
 
             argv = kernel_command(self.kernel)
             self._template = False
-            if zygote.enabled(argv):
+            if zygote.enabled(argv) and (self._left is None or self._left > self.boots):
                 try:
                     self._template = zygote.Zygote(argv[0], self._sockets)
                 except (OSError, RuntimeError):

@@ -35,8 +35,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
@@ -70,12 +70,18 @@ def corpus_notebooks(filter: str | Callable[[dict], bool] | None = None) -> list
     kernel_language or file name (e.g. "parameters", "magics", "python"), or a callable
     taking the manifest entry and returning True to keep it.
     """
+
     def keep(e: dict) -> bool:
         if filter is None:
             return True
         if callable(filter):
             return bool(filter(e))
-        tags = {*e.get("categories", []), *e.get("features", []), e.get("kernel_language"), e["file"]}
+        tags = {
+            *e.get("categories", []),
+            *e.get("features", []),
+            e.get("kernel_language"),
+            e["file"],
+        }
         return filter in tags
 
     return [CORPUS / e["file"] for e in manifest() if keep(e)]
@@ -90,7 +96,9 @@ def peer(name: str) -> Path:
         subprocess.run(["bash", str(BENCH / "setup-peers.sh")], check=True)
         _peers_ready = True
     if not exe.exists():
-        raise SystemExit(f"bench: {rel(exe)} not found after setup; is it in requirements-peers.txt?")
+        raise SystemExit(
+            f"bench: {rel(exe)} not found after setup; is it in requirements-peers.txt?"
+        )
     return exe
 
 
@@ -107,7 +115,11 @@ def rel(obj):
     if isinstance(obj, Path):
         obj = str(obj)
     if isinstance(obj, str):
-        return obj.replace(str(REPO) + "/", "").replace(str(REPO), ".").replace(str(REPO.parent) + "/", "../")
+        return (
+            obj.replace(str(REPO) + "/", "")
+            .replace(str(REPO), ".")
+            .replace(str(REPO.parent) + "/", "../")
+        )
     if isinstance(obj, Mapping):
         return {k: rel(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -145,19 +157,30 @@ def timed(
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         try:
-            p = subprocess.run(argv, cwd=cwd, env=full_env, capture_output=True, text=True,
-                               stdin=subprocess.DEVNULL,
-                               errors="replace", timeout=timeout)
+            p = subprocess.run(  # noqa: PLW1510 (exit codes are data here)
+                argv,
+                cwd=cwd,
+                env=full_env,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                errors="replace",
+                timeout=timeout,
+            )
             code, out, err = p.returncode, p.stdout, p.stderr
         except subprocess.TimeoutExpired as exc:
             code = -9
-            out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            out = (
+                (exc.stdout or b"").decode(errors="replace")
+                if isinstance(exc.stdout, bytes)
+                else (exc.stdout or "")
+            )
             err = f"TIMEOUT after {timeout} s"
         runs.append(time.perf_counter() - t0)
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
         codes.append(code)
-    last = lambda s: rel("\n".join(s.rstrip().splitlines()[-tail:]))  # noqa: E731
+    last = lambda s: rel("\n".join(s.rstrip().splitlines()[-tail:]))
     return {
         "cmd": cmd_str(cmd),
         "median": statistics.median(runs),
@@ -174,9 +197,26 @@ def timed(
 
 def row(tool: str, result: dict, notebooks: int, note: str = "") -> dict:
     """One table row from a `timed()` result: tool, seconds (median), notebooks, exit code, note."""
-    return {"tool": tool, "seconds": result["median"], "notebooks": notebooks,
-            "returncode": result["returncode"], "note": note, **{k: result[k] for k in
-            ("cmd", "min", "runs", "cpu", "cpu_runs", "returncodes", "stdout_tail", "stderr_tail")}}
+    return {
+        "tool": tool,
+        "seconds": result["median"],
+        "notebooks": notebooks,
+        "returncode": result["returncode"],
+        "note": note,
+        **{
+            k: result[k]
+            for k in (
+                "cmd",
+                "min",
+                "runs",
+                "cpu",
+                "cpu_runs",
+                "returncodes",
+                "stdout_tail",
+                "stderr_tail",
+            )
+        },
+    }
 
 
 def write_results(name: str, rows: Iterable[dict], **meta) -> Path:
@@ -185,9 +225,13 @@ def write_results(name: str, rows: Iterable[dict], **meta) -> Path:
     doc = {
         "name": name,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "system": platform.system(),
-                    "machine": platform.machine(), "cpus": os.cpu_count(),
-                    "loadavg": os.getloadavg()},
+        "machine": {
+            "python": platform.python_version(),
+            "system": platform.system(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "loadavg": os.getloadavg(),
+        },
         **meta,
         "rows": list(rows),
     }
@@ -205,12 +249,16 @@ def markdown_table(rows: Iterable[dict], baseline: str = "nbprod") -> str:
     """
     rows = list(rows)
     base = next((r["seconds"] for r in rows if r["tool"].startswith(baseline)), None)
-    lines = ["| tool | seconds | cpu s | nb/s | x vs nbprod | exit | note |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| tool | seconds | cpu s | nb/s | x vs nbprod | exit | note |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         s, n = r["seconds"], r.get("notebooks") or 0
         nbs = f"{n / s:.1f}" if n and s > 0 else "-"
         ratio = f"{s / base:.1f}x" if base else "-"
         cpu = f"{r['cpu']:.3f}" if isinstance(r.get("cpu"), (int, float)) else "-"
-        lines.append(f"| {r['tool']} | {s:.3f} | {cpu} | {nbs} | {ratio} | {r.get('returncode', '')} | {r.get('note', '')} |")
+        lines.append(
+            f"| {r['tool']} | {s:.3f} | {cpu} | {nbs} | {ratio} | {r.get('returncode', '')} | {r.get('note', '')} |"
+        )
     return "\n".join(lines)

@@ -73,7 +73,14 @@ def test_mlflow_logs_parameters_values_and_output_notebooks(
         run = logged[row["id"]]
         a = json.loads(row["parameters"])["a"]
         assert run.info.status == "FINISHED" and run.info.run_name == row["label"]
-        assert run.data.params == {"a": str(a)}
+        assert run.data.params == {  # every parameter: the defaults, with a set on top
+            "a": str(a),
+            "b": "0.05",
+            "name": '"x"',
+            "flag": "false",
+            "version": '"1.0"',
+            "items": "[1, 2]",
+        }
         assert run.data.metrics == {"acc": a / 10}
         assert run.data.tags["collected.label"] == '"xx"'
         assert run.data.tags["nbprod.batch_id"] == row["batch_id"]

@@ -91,6 +91,18 @@ def test_runs_left_unfinished_by_a_dead_process_become_cancelled(tmp_path):
     assert reopened.batch("b-dead").status == "cancelled"
 
 
+def test_a_store_from_an_older_nbprod_gets_the_new_columns(tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "runs.db") as db:
+        db.execute("CREATE TABLE runs (id TEXT PRIMARY KEY, batch_id TEXT, status TEXT)")
+        db.execute("INSERT INTO runs VALUES ('old1', 'b-0', 'ok')")
+    store = RunStore(tmp_path)
+    assert (store.run("old1").status, store.run("old1").defaults) == ("ok", {})
+    store.add_runs([record(store, "b-1", id="new1", defaults={"a": 1})])
+    assert store.run("new1").effective == {"a": 1}
+
+
 def test_an_unusable_store_is_one_line(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(StoreError, match=r"file: cannot open the run store: "):

@@ -99,6 +99,7 @@ def run_points(
         env = executor.environment(kernel)
         commit, dirty = git_state(Path(nb.path).resolve())
         code = normalised_code(nb.data)
+        defaults = {n: s.default for n, s in parameter_specs(nb).items() if s.type != "any"}
         text = nb.text if nb.nbformat == 4 else json.dumps(nb.data)
         now = time.time()
         for point in points:
@@ -111,6 +112,7 @@ def run_points(
                 notebook=str(nb.path),
                 notebook_sha256=sha256(nb.text),
                 parameters=dict(point.values),
+                defaults=defaults,
                 env_id=env["id"],
                 git_commit=commit,
                 git_dirty=dirty,

@@ -120,6 +120,7 @@ def run_details(record: RunRecord, env: Mapping[str, Any] | None, store_root: Pa
         ("notebook", f"{record.notebook} (sha256 {record.notebook_sha256[:12]})"),
         ("point", record.label or "(defaults)"),
         ("parameters", json.dumps(record.parameters, ensure_ascii=False)),
+        ("defaults", json.dumps(record.defaults, ensure_ascii=False)),
         ("status", record.status + (f" at cell {record.cell}" if record.cell else "")),
         ("error", record.error or "-"),
         ("kernel", record.kernel),
@@ -149,12 +150,12 @@ def run_details(record: RunRecord, env: Mapping[str, Any] | None, store_root: Pa
 def compare(records: Sequence[RunRecord], envs: Mapping[str, Mapping[str, Any] | None]) -> str:
     """Runs side by side; rows that differ (but time) are marked ``*``; then the packages that
     differ between their environments."""
-    params = list(dict.fromkeys(k for r in records for k in r.parameters))
+    params = list(dict.fromkeys(k for r in records for k in r.effective))
     collected = list(dict.fromkeys(k for r in records for k in r.collected))
     rows: list[tuple[str, list[Any]]] = [
         ("notebook", [r.notebook for r in records]),
         ("notebook sha256", [r.notebook_sha256[:12] for r in records]),
-        *[(f"param {p}", [r.parameters.get(p) for r in records]) for p in params],
+        *[(f"param {p}", [r.effective.get(p) for r in records]) for p in params],
         ("status", [r.status for r in records]),
         ("time", [seconds(r.duration) for r in records]),
         *[(f"collected {c}", [r.collected.get(c) for r in records]) for c in collected],

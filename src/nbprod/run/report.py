@@ -112,9 +112,10 @@ def _plot(runs: Sequence[RunRecord], param: str, value: str) -> str:
             f'<line x1="{LEFT - 4}" x2="{LEFT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#888"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:.4g}</text>'
         )
+    few = len(categories) <= 8  # then the values themselves are the ticks
     ticks = (
         [(t, f"{t:.4g}") for t in _ticks(lo_x, hi_x)]
-        if numeric_x
+        if numeric_x and not few
         else [(position[k], k) for k in categories]
     )
     for x_value, label in ticks:

@@ -28,15 +28,17 @@ CREATE TABLE IF NOT EXISTS batches (
 CREATE TABLE IF NOT EXISTS environments (id TEXT PRIMARY KEY, data TEXT);
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, batch_id TEXT, label TEXT, notebook TEXT, notebook_sha256 TEXT,
-    parameters TEXT, env_id TEXT, git_commit TEXT, git_dirty INTEGER, kernel TEXT,
+    parameters TEXT, defaults TEXT, env_id TEXT, git_commit TEXT, git_dirty INTEGER, kernel TEXT,
     status TEXT, cell INTEGER, error TEXT, exit_code TEXT, queued REAL, started REAL, ended REAL,
     queue_s REAL, kernel_s REAL, exec_s REAL, collected TEXT, collect_errors TEXT, output TEXT,
     content_key TEXT, reused_from TEXT, executor TEXT, worker TEXT
 );
+"""
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS runs_by_key ON runs (content_key, status);
 CREATE INDEX IF NOT EXISTS runs_by_batch ON runs (batch_id);
 """
-_JSON = ("parameters", "collected", "collect_errors")
+_JSON = ("parameters", "defaults", "collected", "collect_errors")
 UNFINISHED = ("queued", "running")
 
 
@@ -49,7 +51,8 @@ class RunRecord:
     label: str = ""
     notebook: str = ""
     notebook_sha256: str = ""
-    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)  # the values set (injected)
+    defaults: dict[str, Any] = field(default_factory=dict)  # the parameters cell's literals
     env_id: str = ""
     git_commit: str | None = None
     git_dirty: bool | None = None
@@ -71,6 +74,11 @@ class RunRecord:
     reused_from: str | None = None
     executor: str = ""
     worker: str = ""
+
+    @property
+    def effective(self) -> dict[str, Any]:
+        """The parameter values the run saw: the defaults, with the values set on top."""
+        return {**self.defaults, **self.parameters}
 
     @property
     def duration(self) -> float | None:
@@ -120,6 +128,8 @@ class RunStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
+            self._add_new_columns()
+            self.db.executescript(_INDEXES)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.root}: cannot open the run store: {exc}") from None
         self._reap_orphans()
@@ -261,6 +271,14 @@ class RunStore:
                     "UPDATE batches SET status = 'cancelled' WHERE id = ? AND status = 'running'",
                     (row["id"],),
                 )
+
+    def _add_new_columns(self) -> None:
+        """A store written by an older nbprod gets the columns added since (NULL in old rows)."""
+        for table, record in (("runs", RunRecord), ("batches", BatchRecord)):
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for f in fields(record):
+                if f.name not in present:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {f.name}")
 
     def _insert(self, table: str, values: Mapping[str, Any]) -> None:
         columns = list(values)

@@ -1,7 +1,7 @@
 """``--mlflow URI``: log runs to an MLflow tracking store (extra ``nbprod[mlflow]``).
 
-One MLflow run per nbprod run, in the experiment named after the notebook: the full parameter
-values as params, numeric collected values as metrics (others as ``collected.NAME`` tags), the
+One MLflow run per nbprod run, in the experiment named after the notebook: every parameter's
+value (defaults with the values set on top) as params, numeric collected values as metrics (others as ``collected.NAME`` tags), the
 status, ids and git commit as tags, and the output notebook as an artifact.
 
 MLflow 3 keeps its file store (``file:`` URIs, plain paths) in maintenance mode behind
@@ -62,7 +62,7 @@ def log_runs(uri: str, outcome: Any, store_root: Path) -> int:
         timestamp = _ms(record.ended) or 0
         client.log_batch(
             run_id,
-            params=[Param(k, json.dumps(v)[:6000]) for k, v in record.parameters.items()],
+            params=[Param(k, json.dumps(v)[:6000]) for k, v in record.effective.items()],
             metrics=[Metric(k, v, timestamp, 0) for k, v in numbers.items()],
         )
         output = store_root / record.output

@@ -234,9 +234,8 @@ def _kernel(request: dict[str, Any]) -> None:
         from ipykernel.kernelapp import launch_new_instance
 
         # ipykernel read JPY_PARENT_PID when the zygote imported it: say who to watch again
-        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
-        sys.argv = [ipykernel_launcher.__file__, *argv]
-        launch_new_instance(argv=argv)
+        sys.argv = [ipykernel_launcher.__file__, *request["argv"]]
+        launch_new_instance(argv=[*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"])
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:

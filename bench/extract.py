@@ -3,6 +3,7 @@ marimo convert, on the same notebooks in the same run.
 
     python3 bench/extract.py                 # all notebooks; tables for bench/README.md
     python3 bench/extract.py --repeat 1 --only iris_classifier
+    python3 bench/extract.py --phases examples/notebooks/customer_churn.ipynb   # time per step
 
 Notebooks: the 5 of examples/notebooks and every corpus notebook whose manifest says it ran to
 the end in the `latest` environment (this machine's), each in a scratch copy laid out as the
@@ -61,6 +62,47 @@ else:
 values = {k: summarize(v) for k, v in names.items() if not k.startswith("__")}
 json.dump({k: v for k, v in values.items() if v is not None}, open(out, "w"), default=repr)
 """
+
+
+#: one extraction in one process, timed step by step (CPU seconds; argv: notebook, scratch dir)
+PHASES = """
+import os, sys, time
+t = time.process_time
+marks = {}
+start = t()
+import libcst, nbprod.extract.plan
+marks["import libcst and nbprod"] = t() - start
+from nbprod.notebook import load_notebook
+from nbprod.extract.plan import plan_notebook
+from nbprod.extract.render import Target, render_project
+from nbprod.extract.goldens import execute_notebook
+now = t(); nb = load_notebook(sys.argv[1]); marks["load the notebook"] = t() - now
+now = t(); plan = plan_notebook(nb, "pkg"); marks["plan (transforms + dataflow)"] = t() - now
+os.environ["XDG_CACHE_HOME"] = sys.argv[2]
+now = t(); render_project(plan, Target("../nb.ipynb")); marks["render, black cache empty"] = t() - now
+now = t(); render_project(plan, Target("../nb.ipynb")); marks["render, black cache kept"] = t() - now
+now = time.perf_counter(); run = execute_notebook(nb, plan)
+marks["goldens: papermill run (wall)"] = time.perf_counter() - now
+for k, v in marks.items():
+    print(f"| {k} | {v:.3f} |")
+"""
+
+
+def phases(notebook: Path) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="nbprod-bench-phases-"))
+    result = timed(
+        [sys.executable, "-c", PHASES, notebook.resolve(), tmp],
+        cwd=REPO,
+        env=ENV,
+        repeat=1,
+        timeout=900,
+        tail=20,
+    )
+    print(
+        f"### Where the time goes: {rel(notebook)}, one process\n\n| step | seconds |\n|---|---:|"
+    )
+    print(result["stdout_tail"] or result["stderr_tail"])
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def notebooks() -> list[tuple[str, Path, Path | None]]:
@@ -133,8 +175,10 @@ def reproduces(
 ) -> tuple[bool, int]:
     from nbprod.extract.values import MATCHING, compare
 
-    if values is None or not reference:
-        return False, 0
+    if values is None:
+        return False, 0  # it did not run to the end
+    if not reference:  # the notebook ends with no values (it only prints): running is all
+        return True, 0
     bad = [
         n
         for n, s in reference.items()
@@ -269,7 +313,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="notebook name (stem) to run alone")
+    parser.add_argument("--phases", type=Path, help="time each step of one extraction instead")
     args = parser.parse_args()
+    if args.phases:
+        return phases(args.phases)
     tmp = Path(tempfile.mkdtemp(prefix="nbprod-bench-extract-"))
     load_before = os.getloadavg()[0]
     per_notebook = []

@@ -98,11 +98,15 @@ def test_a_conditional_redefinition_takes_the_old_value(make_notebook):
     assert [(s.inputs, s.outputs) for s in plan.steps] == [((), ("x",)), (("x",), ("x",))]
 
 
-def test_an_except_name_is_not_an_output(make_notebook):
+def test_names_an_except_clause_or_del_unbinds_are_not_results(make_notebook):
     plan = plan_of(
-        make_notebook, "e = 2", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print(e)"
+        make_notebook,
+        "e = len('ab')\nk = len('abc')",
+        "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    print(e)",
+        "del k",
     )
-    assert plan.steps[-1].outputs == ()
+    assert [(s.inputs, s.outputs) for s in plan.steps] == [((), ("k",)), (("k",), ())]
+    assert plan.results == ()
 
 
 def test_functions_reading_globals_take_them_as_keyword_parameters(make_notebook):

@@ -303,3 +303,17 @@ def test_every_run_gets_a_fresh_kernel_forked_or_started(
     assert {(cwd, value, leak) for _, _, cwd, value, leak in states} == {
         (str(tmp_path), "seen", False)
     }
+
+
+def test_the_readme_showcase_runs(nbprod, tmp_path, monkeypatch):
+    """`nbprod run iris_classifier.ipynb -p seed 1 --collect accuracy`, on a copy."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    shutil.copy(REPO / "examples" / "notebooks" / "iris_classifier.ipynb", tmp_path)
+    result = nbprod("run", "iris_classifier.ipynb", "-p", "seed", "1", "--collect", "accuracy")
+    assert result.code == 0, result.err
+    name, value = result.out.split(" = ")
+    assert name == "accuracy" and 0.5 < float(value) <= 1.0

@@ -27,6 +27,7 @@ from typing import Any
 
 import libcst as cst
 
+from nbprod.extract.determinism import nondeterministic_names
 from nbprod.extract.memo import source_sha256
 from nbprod.extract.problems import Log, Note, Problem
 from nbprod.extract.transforms.cst import (
@@ -46,7 +47,6 @@ from nbprod.extract.transforms.globals import (
 from nbprod.extract.transforms.imports import Import, take_imports
 from nbprod.extract.transforms.literals import (
     HINT,
-    PATH_FUNCTIONS,
     Lifted,
     LiftLiterals,
     find_literals,
@@ -64,17 +64,6 @@ RESERVED = frozenset(
     {"run", "Config", "logger", "functools", "save_figures", "shell", "shell_lines"}
 )
 RESERVED |= {"capture_output", "figures_dir", "observe", "config", "Any", "Callable"}
-#: calls whose results differ from run to run, unless the generator was seeded before
-UNSEEDED_SOURCES = {
-    "numpy.random": "numpy.random.seed",
-    "random": "random.seed",
-}
-#: calls whose results differ from run to run (clock, entropy) or machine to machine (listings)
-ALWAYS_NONDETERMINISTIC = frozenset(
-    "time.time time.perf_counter datetime.datetime.now datetime.datetime.today datetime.now "
-    "datetime.today uuid.uuid1 uuid.uuid4 os.urandom secrets shell_lines shell os.listdir "
-    "os.scandir os.walk glob.glob glob.iglob os.getcwd".split()
-)
 
 
 @dataclass(frozen=True)
@@ -101,6 +90,7 @@ class Fragment:
     statements: tuple[cst.BaseStatement, ...] = ()
     plot: PlotFunction | None = None
     comment: tuple[str, ...] = ()  # markdown prose that came before it
+    footer: tuple[str, ...] = ()  # comments after the cell's last statement
 
 
 @dataclass(frozen=True)
@@ -204,7 +194,9 @@ class _Planner:
         self._split_plots(codes)
         steps = self._steps(codes, titles)
         steps, results = self._dataflow(steps)
-        nondeterministic = self._nondeterministic(codes, defs)
+        aliases = {imp.bound: imp.qualified for imp in self.imports}
+        statements = [s for c in codes for p in c.parts for s in p.statements]
+        nondeterministic = nondeterministic_names(statements, [d.node for d in defs], aliases)
         return self._result(steps, results, [d.node for d in defs], nondeterministic, origin)
 
     def _result(self, steps, results, definitions, nondeterministic, origin="none") -> Plan:
@@ -264,7 +256,7 @@ class _Planner:
             self.log.refuse(cell.number, err.line, err.column, f"syntax error: {err.message}")
             return None
         try:
-            module = cst.parse_module(view.code)
+            module = _comments_into_body(cst.parse_module(view.code))
         except cst.ParserSyntaxError as exc:  # valid for ast, not for libcst (very rare)
             self.log.refuse(cell.number, 1, 1, f"cannot be rewritten: {str(exc).splitlines()[0]}")
             return None
@@ -516,16 +508,20 @@ class _Planner:
         reads: list[list[str]] = []
         defines: list[list[str]] = []
         fragments: list[list[Fragment]] = []
+        removed: list[set[str]] = []
         for g in groups:
+            deleted: set[str] = set()
             local: set[str] = set()
             unconditional: set[str] = set()
             inputs: list[str] = []
             defined: list[str] = []
             made: list[Fragment] = []
             seen_cells: set[int] = set()
+            last_part = {id(code): part for code, part, _ in g["items"]}
             for code, part, flow in g["items"]:
                 comment = code.comment if code.cell.number not in seen_cells else ()
                 seen_cells.add(code.cell.number)
+                footer = _comments(code.module.footer) if last_part[id(code)] is part else ()
                 if flow is None:
                     continue
                 needed = list(flow.inputs)
@@ -535,6 +531,7 @@ class _Planner:
                         for n in _conditional_definitions(part.statements)
                         if n in available and n not in unconditional
                     ]
+                    needed += [n for n in _deleted(part.statements) if n not in flow.defines]
                 wanted = []
                 for name in needed:
                     if name in local and (name in unconditional or name not in available):
@@ -551,20 +548,29 @@ class _Planner:
                         self._undefined(code.cell, name)
                 if part.kind == "plot":
                     plot = self._plot_function(code, part, tuple(dict.fromkeys(wanted)), aliases)
-                    made.append(Fragment(code.cell.number, plot=plot, comment=comment))
+                    made.append(
+                        Fragment(code.cell.number, plot=plot, comment=comment, footer=footer)
+                    )
                     continue
-                made.append(Fragment(code.cell.number, tuple(part.statements), comment=comment))
+                statements = tuple(part.statements)
+                made.append(Fragment(code.cell.number, statements, comment=comment, footer=footer))
                 unbound = _unbound_after(part.statements)
                 for name in flow.defines:
                     if name not in local and name not in unbound:
                         local.add(name)
                         defined.append(name)
+                    deleted.discard(name)
+                for name in unbound:  # `except E as e`, `del x`: gone after this cell
+                    deleted.add(name)
+                    local.discard(name)
+                    defined = [n for n in defined if n != name]
                 unconditional |= _unconditional_definitions(part.statements)
             g["redefines"] = [n for n in defined if n in available]
             reads.append(inputs)
             defines.append(defined)
+            removed.append(deleted)
             fragments.append(made)
-            available |= set(defined)
+            available = (available - deleted) | set(defined)
         outputs: list[list[str]] = [[] for _ in groups]
         last: dict[str, int] = {p: -1 for p in self.parameters}
         for i, inputs in enumerate(reads):
@@ -572,6 +578,8 @@ class _Planner:
                 source = last.get(name, -1)
                 if source >= 0 and name not in outputs[source]:
                     outputs[source].append(name)
+            for name in removed[i]:
+                last.pop(name, None)
             for name in defines[i]:
                 last[name] = i
         results = {n for n, i in last.items() if i >= 0 and not self._is_module_name(n)}
@@ -621,29 +629,6 @@ class _Planner:
         first = outputs[0]
         verb = "update" if first in group["redefines"] else "make"
         return self.fresh(f"{verb}_{first.lower().strip('_') or 'values'}")
-
-    # -- 8. randomness ----------------------------------------------------------------------------
-    def _nondeterministic(self, codes: list[_Code], defs: list[Definition]) -> set[str]:
-        aliases = {imp.bound: imp.qualified for imp in self.imports}
-        seeded: set[str] = set()
-        tainted: set[str] = set()
-        files: set[str] = set()  # paths (names or literals) written with nondeterministic data
-        random_defs = {d.name for d in defs if _random_calls(ast_of(d.node), aliases, seeded=set())}
-        for code in codes:
-            for part in code.parts:
-                for stmt in part.statements:
-                    tree = ast_of(stmt)
-                    seeded |= _seeds(tree, aliases)
-                    reads = set(loaded_names(tree))
-                    paths = _path_arguments(tree)
-                    if (
-                        _random_calls(tree, aliases, seeded)
-                        or reads & (tainted | random_defs)
-                        or paths & files
-                    ):
-                        tainted |= top_bindings(tree) | _mutated(tree)
-                        files |= paths
-        return tainted
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -763,6 +748,21 @@ def _def_line(nb: Notebook, cell: Cell, stmt: cst.BaseStatement) -> int:
     return found.line if found else 1
 
 
+def _comments_into_body(module: cst.Module) -> cst.Module:
+    """libcst keeps the comments above a cell's first statement in ``module.header``: move them
+    onto that statement so they travel with it."""
+    if not module.body or not any(line.comment for line in module.header):
+        return module
+    first = module.body[0].with_changes(
+        leading_lines=[*module.header, *module.body[0].leading_lines]
+    )
+    return module.with_changes(header=[], body=[first, *module.body[1:]])
+
+
+def _comments(lines) -> tuple[str, ...]:
+    return tuple(line.comment.value for line in lines if line.comment is not None)
+
+
 def _mentions(code: _Code, words) -> bool:
     """Whether a cell's source may contain one of ``words`` (a cheap filter before a rewrite)."""
     source = code.cell.source
@@ -806,7 +806,6 @@ def _unbound_after(statements) -> set[str]:
     (unless the fragment also binds it otherwise), and ``del x``."""
     handlers: set[str] = set()
     other: set[str] = set()
-    deleted: set[str] = set()
     for stmt in statements:
         tree = ast_of(stmt)
         for node in ast.walk(tree):
@@ -814,78 +813,15 @@ def _unbound_after(statements) -> set[str]:
                 handlers.add(node.name)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 other.add(node.id)
+    return (handlers - other) | _deleted(statements)
+
+
+def _deleted(statements) -> set[str]:
+    """Names deleted by a top-level ``del`` (the name must exist: it is also a use)."""
+    out: set[str] = set()
+    for stmt in statements:
         if isinstance(stmt, cst.SimpleStatementLine):
-            deleted |= {
-                t.id
-                for s in tree.body
-                if isinstance(s, ast.Delete)
-                for t in s.targets
-                if isinstance(t, ast.Name)
-            }
-    return (handlers - other) | deleted
-
-
-def _qualified(chain: list[str], aliases) -> str:
-    root = aliases.get(chain[-1], chain[-1])
-    return ".".join([root, *reversed(chain[:-1])])
-
-
-def _seeds(tree: ast.AST, aliases) -> set[str]:
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args:
-            name = _qualified(call_chain(node), aliases)
-            if name in UNSEEDED_SOURCES.values():
-                out.add(name)
-    return out
-
-
-def _random_calls(tree: ast.AST, aliases, seeded: set[str]) -> bool:
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _qualified(call_chain(node), aliases)
-        if name in ALWAYS_NONDETERMINISTIC or name.split(".")[0] in ALWAYS_NONDETERMINISTIC:
-            return True
-        if name.endswith(("default_rng", "RandomState")) and not node.args and not node.keywords:
-            return True
-        module = name.rsplit(".", 1)[0]
-        seeded_module = module in UNSEEDED_SOURCES and UNSEEDED_SOURCES[module] in seeded
-        makers = ("seed", "default_rng", "RandomState", "Generator", "SeedSequence")
-        if module in UNSEEDED_SOURCES and not seeded_module and not name.endswith(makers):
-            return True
-    return False
-
-
-def _path_arguments(tree: ast.AST) -> set[str]:
-    """Names and string literals passed first to file readers and writers (``np.save(p, a)``)."""
-    out = set()
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and node.args
-            and call_chain(node)[:1]
-            and call_chain(node)[0] in PATH_FUNCTIONS
-        ):
-            first = node.args[0]
-            if isinstance(first, ast.Name):
-                out.add(first.id)
-            elif isinstance(first, ast.Constant) and isinstance(first.value, str):
-                out.add(repr(first.value))
-    return out
-
-
-def _mutated(tree: ast.AST) -> set[str]:
-    from nbprod.notebook.dataflow import is_mutating_call, root_name
-
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
-            name = root_name(node)
-        elif isinstance(node, ast.Call) and is_mutating_call(node):
-            name = root_name(node.func.value)  # type: ignore[attr-defined]
-        else:
-            continue
-        if name:
-            out.add(name)
+            for small in ast_of(stmt).body:
+                if isinstance(small, ast.Delete):
+                    out |= {t.id for t in small.targets if isinstance(t, ast.Name)}
     return out

@@ -251,6 +251,7 @@ def _step_function(step: Step) -> str:
         params += ["*", "figures_dir=None"]
     statements: list[cst.BaseStatement] = []
     last_cell = None
+    footer: list[str] = []  # comments that ended the previous cell
     for fragment in step.fragments:
         comments = [f"# cell {fragment.cell}"] if fragment.cell != last_cell else []
         if fragment.comment and comments:
@@ -265,18 +266,26 @@ def _step_function(step: Step) -> str:
         else:
             new = list(fragment.statements)
         if new:
-            lead = [cst.EmptyLine(comment=cst.Comment(_comment_line(c))) for c in comments]
+            lead = [*_comment_lines(footer), *_comment_lines(comments, shorten=True)]
             new[0] = new[0].with_changes(leading_lines=[*lead, *_strip_blank(new[0].leading_lines)])
+            footer = list(fragment.footer)
         statements += new
     if step.outputs:
-        statements.append(cst.parse_statement(f"return {', '.join(step.outputs)}\n"))
+        ret = cst.parse_statement(f"return {', '.join(step.outputs)}\n")
+        statements.append(ret.with_changes(leading_lines=_comment_lines(footer)))
     doc = _docstring(_step_title(step) + ".", "    ")
     return _function(f"def {step.name}({', '.join(params)}):", doc, statements)
 
 
-def _comment_line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= LINE_LENGTH - 8 else text[: LINE_LENGTH - 9] + "…"
+def _comment_lines(texts, shorten: bool = False) -> list[cst.EmptyLine]:
+    """Comment lines (markdown prose is shortened to fit; the notebook's comments are kept)."""
+    out = []
+    for text in texts:
+        if shorten:
+            text = " ".join(text.split())
+            text = text if len(text) <= LINE_LENGTH - 8 else text[: LINE_LENGTH - 9] + "…"
+        out.append(cst.EmptyLine(comment=cst.Comment(text)))
+    return out
 
 
 def _strip_blank(lines):
@@ -374,10 +383,14 @@ def _main(plan: Plan) -> str:
         ]
     lines += ['@click.command(context_settings={"help_option_names": ["-h", "--help"]})', *options]
     lines += [
-        '@click.option("--figures-dir", type=click.Path(file_okay=False),'
-        ' help="Draw the figures and save them in this directory.")',
-        '@click.option("--values-json", type=click.Path(dir_okay=False),'
-        ' help="Write a summary of the results (types, shapes, hashes) to this JSON file.")',
+        (
+            '@click.option("--figures-dir", type=click.Path(file_okay=False),'
+            ' help="Draw the figures and save them in this directory.")'
+        ),
+        (
+            '@click.option("--values-json", type=click.Path(dir_okay=False),'
+            ' help="Write a summary of the results (types, shapes, hashes) to this JSON file.")'
+        ),
         '@click.option("-v", "--verbose", is_flag=True, help="Log what the notebook displayed.")',
         "def main(figures_dir, values_json, verbose, **parameters):",
         "    "

@@ -93,6 +93,7 @@ def run_points(
         batch_id=batch.id,
         kernel=kernel,
         cwd=str(Path(nb.path).resolve().parent),
+        total=len(points),
     )
     outcome = BatchOutcome(batch)
     try:

@@ -32,11 +32,14 @@ class LocalExecutor:
     name = "local"
     reports_starts = True
 
-    def __init__(self, jobs: int, kernel: str, cwd: str, **_: Any):
+    def __init__(self, jobs: int, kernel: str, cwd: str, total: int, **_: Any):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.jobs, self.kernel, self.cwd = jobs, kernel, cwd
-        self.pool: Any = None  # started by submit(), which knows how many kernels are needed
+        from nbprod.run.kernels import KernelPool
+
+        self.jobs = jobs
+        # kernels start now, while the batch is planned; submit() says how many are needed
+        self.pool = KernelPool(kernel, cwd, spares=jobs, limit=total)
         self.threads = ThreadPoolExecutor(jobs, thread_name_prefix="nbprod-run")
         self.cancelled = threading.Event()
         self.queue: queue.Queue = queue.Queue()
@@ -49,9 +52,7 @@ class LocalExecutor:
         return environment(kernel_command(kernel))
 
     def submit(self, specs: list[RunSpec]) -> None:
-        from nbprod.run.kernels import KernelPool
-
-        self.pool = KernelPool(self.kernel, self.cwd, spares=self.jobs, limit=len(specs))
+        self.pool.limit(len(specs))  # fewer than planned when --resume skips some
         self.count = len(specs)
         for spec in specs:
             self.threads.submit(self._run, spec)
@@ -69,13 +70,11 @@ class LocalExecutor:
 
     def cancel(self) -> None:
         self.cancelled.set()
-        if self.pool is not None:
-            self.pool.close(kill=True)
+        self.pool.close(kill=True)
 
     def close(self) -> None:
         self.threads.shutdown(wait=True, cancel_futures=True)
-        if self.pool is not None:
-            self.pool.close(kill=self.cancelled.is_set())
+        self.pool.close(kill=self.cancelled.is_set())
 
     def _run(self, spec: RunSpec) -> None:
         try:

@@ -5,7 +5,9 @@
 * :class:`KernelPool` keeps kernels started before they are needed, so a run never waits for
   a kernel to boot while others execute. Every kernel serves exactly one run and is then shut
   down in the background: no state leaks between runs. Kernels talk over IPC sockets in a private
-  temporary directory, so parallel starts cannot race for TCP ports (papermill#511).
+  temporary directory, so parallel starts cannot race for TCP ports (papermill#511). When a pool
+  will start more kernels than can boot side by side, they are forked from a warm template
+  process (:mod:`nbprod.run.zygote`) instead of each importing IPython anew.
 * :class:`ReadyClient` is nbclient's kernel client without the fixed 0.2 s of IOPub silence that
   jupyter_client waits for after ``kernel_info``: nbclient matches every message to its request,
   so stray start-up messages are harmless, and the wait cost 0.2 s per run.
@@ -181,6 +183,12 @@ class KernelPool:
 
             raise KernelError(f"kernel {self.kernel!r} failed to start: {first_line(item)}")
         return item
+
+    def limit(self, count: int) -> None:
+        """From now on, at most ``count`` more kernels will be taken."""
+        with self._cond:
+            self._left = count
+            self._cond.notify_all()
 
     def ready(self, km: AsyncKernelManager) -> None:
         """A run saw this kernel answer: it no longer counts as booting."""

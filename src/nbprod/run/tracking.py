@@ -1,8 +1,9 @@
 """``--mlflow URI``: log runs to an MLflow tracking store (extra ``nbprod[mlflow]``).
 
 One MLflow run per nbprod run, in the experiment named after the notebook: every parameter's
-value (defaults with the values set on top) as params, numeric collected values as metrics (others as ``collected.NAME`` tags), the
-status, ids and git commit as tags, and the output notebook as an artifact.
+value (defaults with the values set on top) as params, numeric collected values as metrics
+(others as ``collected.NAME`` tags), the status, ids and git commit as tags, and the output
+notebook as an artifact.
 
 MLflow 3 keeps its file store (``file:`` URIs, plain paths) in maintenance mode behind
 ``MLFLOW_ALLOW_FILE_STORE``; a user who names a file store asked for it, so it is allowed here.

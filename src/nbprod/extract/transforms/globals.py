@@ -351,11 +351,8 @@ def _inject_class(node: cst.ClassDef, needs: list[str]) -> tuple[cst.ClassDef, s
             local = _locals(stmt)
             mapping = {n: f"{first}.{attr[n]}" for n in needs if n not in local}
             if mapping and (first is None or static):
-                return (
-                    node,
-                    f"`{node.name.value}.{stmt.name.value}` reads notebook variables but has no"
-                    " `self`",
-                )
+                where = f"{node.name.value}.{stmt.name.value}"
+                return node, f"`{where}` reads notebook variables but has no `self`"
             stmt = stmt.with_changes(body=stmt.body.visit(RenameReads(mapping)))
             if stmt.name.value == "__init__":
                 has_init = True

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from nbprod.paths import keep_out_of_git
 from nbprod.report import Diagnostic
 
 CACHE_DIR = Path(".nbprod") / "cache" / "lint"
@@ -98,10 +99,7 @@ class LintCache:
         if self.dir.is_dir():
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        marker_dir = self.root / ".nbprod"
-        for path, text in (
-            (marker_dir / ".gitignore", "# created by nbprod: nothing here is meant for git\n*\n"),
-            (marker_dir / "cache" / "CACHEDIR.TAG", CACHEDIR_TAG),
-        ):
-            if not path.exists():
-                path.write_text(text, encoding="utf-8")
+        keep_out_of_git(self.root / ".nbprod")
+        tag = self.root / ".nbprod" / "cache" / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(CACHEDIR_TAG, encoding="utf-8")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from nbprod.notebook.model import Cell, Notebook
+from nbprod.paths import user_cache_dir
 
 
 class LoadError(Exception):
@@ -148,7 +149,7 @@ def _validator(minor: int) -> Callable[[Any], Any]:
     schema_file = Path(spec.origin).parent / "v4" / f"nbformat.v4.{minor}.schema.json"
     schema_text = schema_file.read_text(encoding="utf-8")
     digest = hashlib.sha256(schema_text.encode()).hexdigest()[:16]
-    cache = _cache_dir() / f"nbformat-v4.{minor}-{digest}.py"
+    cache = user_cache_dir() / f"nbformat-v4.{minor}-{digest}.py"
     compiled = cache.with_name(f"{cache.stem}.{sys.implementation.cache_tag}.bin")
     magic = importlib.util.MAGIC_NUMBER
     try:
@@ -183,9 +184,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
         pass
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "nbprod"
 
 
 def _first_line(exc: BaseException | str) -> str:

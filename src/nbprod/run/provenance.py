@@ -49,9 +49,9 @@ def environment(command: list[str], cache_dir: Path | None = None) -> dict[str, 
     exe = command[0] if command else ""
     if not Path(exe).name.startswith("python"):
         return _with_id({"kernel": command, "platform": platform.platform()})
-    from nbprod.notebook.load import _cache_dir  # nbprod's user cache (the schema cache's too)
+    from nbprod.paths import user_cache_dir
 
-    cache = (cache_dir or _cache_dir()) / f"env-{_digest(os.path.realpath(exe))[:16]}.json"
+    cache = (cache_dir or user_cache_dir()) / f"env-{_digest(os.path.realpath(exe))[:16]}.json"
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
         if cached["stamp"] == _stamp(cached["fingerprint"]["sites"]):

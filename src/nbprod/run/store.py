@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from nbprod.paths import keep_out_of_git
+
 DEFAULT_ROOT = ".nbprod"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -120,6 +122,7 @@ class RunStore:
         self.root = Path(root)
         self.runs_dir = self.root / "runs"
         try:
+            keep_out_of_git(self.root)
             self.runs_dir.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(
                 self.root / "runs.db", timeout=30, isolation_level=None, check_same_thread=False

@@ -12,16 +12,20 @@ import click
 
 from nbprod import __version__
 
-#: command name -> "module:function" of its click command
-COMMANDS: dict[str, str] = {
-    "assess": "nbprod.assess.command:assess",
-    "extract": "nbprod.extract.command:extract_command",
-    "lint": "nbprod.lint.command:lint",
-    "rule": "nbprod.lint.catalogue:rule",
-    "run": "nbprod.run.command:run",
-    "batch": "nbprod.run.command:batch",
-    "runs": "nbprod.run.command:runs",
-    "smoke": "nbprod.hooks.smoke:smoke",
+#: command name -> ("module:function" of its click command, one-line summary for ``--help``).
+#: The summary lives here so that ``nbprod --help`` imports no command module.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "lint": ("nbprod.lint.command:lint", "Check notebooks for production problems (static)."),
+    "rule": ("nbprod.lint.catalogue:rule", "Explain lint rules: what each checks and why."),
+    "extract": (
+        "nbprod.extract.command:extract_command",
+        "Turn a notebook into a package with a CLI and tests, verified against it.",
+    ),
+    "run": ("nbprod.run.command:run", "Run a notebook once with validated parameters."),
+    "batch": ("nbprod.run.command:batch", "Run a notebook over a parameter grid, in parallel."),
+    "runs": ("nbprod.run.command:runs", "Inspect recorded runs: list, show, compare, report."),
+    "smoke": ("nbprod.hooks.smoke:smoke", "Run notebooks with their smoke parameters (pre-push)."),
+    "assess": ("nbprod.assess.command:assess", "Rate a repository on the MLOps maturity model."),
 }
 
 
@@ -29,14 +33,17 @@ class LazyGroup(click.Group):
     """A click group that imports a subcommand's module only when that subcommand runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        if name not in COMMANDS:
             return None
-        module, _, attr = target.partition(":")
+        module, _, attr = COMMANDS[name][0].partition(":")
         return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -252,5 +252,8 @@ def test_comments_are_kept(project):
     write_notebook(project / "c.ipynb", notebook_json(*cells))
     assert extract("c.ipynb", "-o", "out", "--no-goldens").exit_code == 0
     pipeline = (project / "out/c/pipeline.py").read_text()
-    assert "    # cell 1\n    # load the data\n    x = [1, 2]\n    # done loading\n    return x\n" in pipeline
+    assert (
+        "    # cell 1\n    # load the data\n    x = [1, 2]\n    # done loading\n    return x\n"
+        in pipeline
+    )
     assert "    # second\n    y = len(x)  # count\n" in pipeline

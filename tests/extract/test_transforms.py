@@ -135,14 +135,19 @@ def test_requirements_of_skips_options_and_their_values():
         ("len(df)", True, "drop"),
         ("model.fit(X, y)", True, "keep"),
         ("print(x)", True, "keep"),
-        ("df.sample(3)", True, "keep"),
+        ("df.sample(3)", True, "log"),  # shown, and it draws from the random generator
+        ("df.sample(3)", False, "keep"),
+        ("report.sizes()", True, "log"),
+        ("plt.plot(x)", True, "keep"),
+        ("ax.bar(x, y)", True, "keep"),
+        ("df.to_csv('a.csv')", True, "keep"),
         ("df.sort_values('a', inplace=True)", True, "keep"),
         ("display(df)", False, "log"),
         ("display(df.head())", False, "drop"),
     ],
 )
 def test_display_actions(expr, last, action):
-    assert display_action(ast.parse(expr, mode="eval").body, last) == action
+    assert display_action(ast.parse(expr, mode="eval").body, last, frozenset({"plt"})) == action
 
 
 def test_display_only_expressions_are_dropped_or_logged():
@@ -213,6 +218,7 @@ def test_literals_are_lifted_with_one_parameter_per_value():
         "os.makedirs('out/sales', exist_ok=True)\n"
         "df.to_csv('out/sales/monthly.csv')\n"
         "raw = pd.read_csv('data/raw.csv')\n"
+        "files = shell_lines('ls out/sales')\n"
     )
     module = cst.parse_module(source)
     taken: set[str] = set()
@@ -243,6 +249,7 @@ def test_literals_are_lifted_with_one_parameter_per_value():
         "os.makedirs(sales_dir, exist_ok=True)\n"
         'df.to_csv(f"{sales_dir}/monthly.csv")\n'
         "raw = pd.read_csv(raw_csv)\n"
+        "files = shell_lines(f'ls {sales_dir}')\n"
     )
 
 

@@ -53,7 +53,13 @@ from nbprod.extract.transforms.literals import (
     top_assignments,
 )
 from nbprod.extract.transforms.magics import translate_magics, wrap_in_capture
-from nbprod.extract.transforms.plots import Part, close_shows, finish_plot, split_plots
+from nbprod.extract.transforms.plots import (
+    PLOT_MODULES,
+    Part,
+    close_shows,
+    finish_plot,
+    split_plots,
+)
 from nbprod.extract.transforms.rename import Versions, rename_statement, top_bindings, version_names
 from nbprod.notebook import Cell, Notebook
 from nbprod.notebook.dataflow import CellFlow, cell_flow
@@ -160,6 +166,13 @@ class _Planner:
             if flow is not None:
                 self.notebook_names |= set(flow.defines) | set(flow.reads)
         self.taken |= self.notebook_names
+        #: imported names of plotting libraries (their calls draw; they are never logged)
+        self.plot_roots = frozenset(
+            i.name
+            for c in nb.code_cells
+            for i in (nb.flow(c).imports if nb.flow(c) else ())
+            if i.qualified.startswith(PLOT_MODULES)
+        )
         self.imports: list[Import] = []
         self.helpers: set[str] = set()
         self.requirements: list[str] = []
@@ -260,8 +273,9 @@ class _Planner:
         except cst.ParserSyntaxError as exc:  # valid for ast, not for libcst (very rare)
             self.log.refuse(cell.number, 1, 1, f"cannot be rewritten: {str(exc).splitlines()[0]}")
             return None
+        to_cell = lambda line: view.to_cell(line)[0]  # noqa: E731
         module, logged = apply_display(
-            module, view.tree, cell.number, self.log, lambda line: view.to_cell(line)[0]
+            module, view.tree, cell.number, self.log, to_cell, self.plot_roots
         )
         self.uses_logger |= logged
         result = translate_magics(

@@ -7,7 +7,9 @@ An expression statement is classified with ``ast`` (:func:`display_action`):
 * ``drop``: an expression with no effect: only names, literals, operators and calls known to be
   pure (``df.head()``, ``df.describe()``, ``len(x)``), and ``display(...)`` of such values;
 * ``keep``: anything else (``model.fit(X, y)``, ``print(x)``, ``plt.show()``), which may have
-  effects, stays as it is.
+  effects, stays as it is; but the cell's last line, whose value the notebook showed, is logged
+  unless it is a call made for its effect (``report.sizes()`` is logged, ``model.fit(X, y)`` is
+  not).
 
 Calls that draw on a random generator are never pure (``df.sample()`` moves the seed).
 """
@@ -19,6 +21,8 @@ import ast
 import libcst as cst
 
 from nbprod.extract.problems import Log
+from nbprod.extract.transforms.cst import call_chain
+from nbprod.notebook.dataflow import is_mutating_call
 
 PURE_FUNCTIONS = frozenset(
     "len float int str bool round abs min max sum sorted list tuple set frozenset dict type repr "
@@ -38,10 +42,22 @@ PURE_METHODS = frozenset(
     "explode".split()
 )
 DISPLAY_FUNCTIONS = frozenset({"display"})
+#: calls made for their effect: a last line calling one stays a statement, it is not logged
+EFFECT_NAMES = frozenset(
+    "print show savefig write writelines close dump flush makedirs mkdir remove unlink rmtree "
+    "system run call sleep seed chdir update shell".split()
+)
+EFFECT_PREFIXES = ("to_", "save", "write", "set_", "add_", "plot", "draw")
+PLOT_NAMES = frozenset({"plot", "hist", "boxplot", "scatter", "imshow", "bar", "barh", "pie"})
 
 
-def display_action(expr: ast.expr, last: bool) -> str:
-    """``log``, ``drop`` or ``keep`` for an expression statement (``last``: the cell's last)."""
+def display_action(expr: ast.expr, last: bool, effect_roots: frozenset[str] = frozenset()) -> str:
+    """``log``, ``drop`` or ``keep`` for an expression statement (``last``: the cell's last;
+    ``effect_roots``: names whose calls are for their effect, such as ``plt``)."""
+    if any(
+        isinstance(n, ast.Call) and call_chain(n)[-1:] == ["get_ipython"] for n in ast.walk(expr)
+    ):
+        return "keep"  # a magic: translated (or refused) by the magics transformer
     if (
         isinstance(expr, ast.Call)
         and isinstance(expr.func, ast.Name)
@@ -52,12 +68,35 @@ def display_action(expr: ast.expr, last: bool) -> str:
             return "log" if values and all(_is_simple(v) for v in expr.args) else "drop"
         return "log"
     if not _is_pure(expr):
-        return "keep"
+        return "log" if last and not _is_effect(expr, effect_roots) else "keep"
     return "log" if last and _is_simple(expr) else "drop"
 
 
+def _is_effect(expr: ast.expr, effect_roots: frozenset[str]) -> bool:
+    """A call made for what it does (``model.fit(X, y)``, ``print(x)``, ``plt.plot(x)``,
+    ``df.to_csv(p)``), whose value the notebook would not have shown."""
+    if not isinstance(expr, ast.Call):
+        return False
+    chain = call_chain(expr)
+    if not chain:
+        return True
+    name = chain[0]
+    return (
+        is_mutating_call(expr)
+        or chain[-1] in effect_roots
+        or name in EFFECT_NAMES
+        or name.startswith(EFFECT_PREFIXES)
+        or bool(PLOT_NAMES & set(chain))
+    )
+
+
 def apply_display(
-    module: cst.Module, tree: ast.Module | None, cell: int, log: Log, to_cell=None
+    module: cst.Module,
+    tree: ast.Module | None,
+    cell: int,
+    log: Log,
+    to_cell=None,
+    effect_roots: frozenset[str] = frozenset(),
 ) -> tuple[cst.Module, bool]:
     """Drop or log the display-only expression statements at the top level of a cell.
 
@@ -83,7 +122,7 @@ def apply_display(
             continue
         small = list(stmt.body)
         expr = last_ast.value
-        action = display_action(expr, last=i == len(body) - 1)
+        action = display_action(expr, i == len(body) - 1, effect_roots)
         if action == "keep":
             out.append(stmt)
             continue

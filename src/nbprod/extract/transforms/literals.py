@@ -38,6 +38,8 @@ PATH_FUNCTIONS = frozenset(
     "makedirs mkdir listdir exists isdir isfile Path".split()
 )
 DIR_FUNCTIONS = frozenset({"makedirs", "mkdir", "listdir", "isdir"})
+#: the runtime helpers that run shell commands (a lifted path in their command is replaced too)
+SHELL_HELPERS = frozenset({"shell", "shell_lines"})
 PATH_KEYWORDS = frozenset(
     {"path", "filepath_or_buffer", "path_or_buf", "fname", "file", "filename", "io"}
 )
@@ -180,6 +182,8 @@ class LiftLiterals(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         func = _dotted(updated.func)
+        if func in SHELL_HELPERS:
+            return self._shell_command(updated)
         args = list(updated.args)
         changed = False
         for i, arg in enumerate(args):
@@ -188,6 +192,23 @@ class LiftLiterals(cst.CSTTransformer):
                 args[i] = arg.with_changes(value=cst.parse_expression(new))
                 changed = True
         return updated.with_changes(args=args) if changed else updated
+
+    def _shell_command(self, call: cst.Call) -> cst.Call:
+        """``shell("ls out/sales")`` -> ``shell(f"ls {sales_dir}")`` when ``out/sales`` was lifted."""
+        if not call.args or not isinstance(call.args[0].value, cst.SimpleString):
+            return call
+        words = call.args[0].value.evaluated_value.split(" ")
+        names = {
+            literal: name for literal, name in self.literals.path.items() if name.isidentifier()
+        }
+        if not any(w in names for w in words):
+            return call
+        text = " ".join(
+            "{" + names[w] + "}" if w in names else w.replace("{", "{{").replace("}", "}}")
+            for w in words
+        )
+        fstring = cst.parse_expression("f" + repr(text))
+        return call.with_changes(args=[call.args[0].with_changes(value=fstring), *call.args[1:]])
 
     def _replacement(self, call: cst.Call, func: str, index: int, arg: cst.Arg) -> str | None:
         value = _literal(arg.value)

@@ -138,6 +138,7 @@ def test_requirements_of_skips_options_and_their_values():
         ("df.sample(3)", True, "log"),  # shown, and it draws from the random generator
         ("df.sample(3)", False, "keep"),
         ("report.sizes()", True, "log"),
+        ("train(model)", True, "keep"),
         ("plt.plot(x)", True, "keep"),
         ("ax.bar(x, y)", True, "keep"),
         ("df.to_csv('a.csv')", True, "keep"),

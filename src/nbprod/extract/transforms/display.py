@@ -8,8 +8,8 @@ An expression statement is classified with ``ast`` (:func:`display_action`):
   pure (``df.head()``, ``df.describe()``, ``len(x)``), and ``display(...)`` of such values;
 * ``keep``: anything else (``model.fit(X, y)``, ``print(x)``, ``plt.show()``), which may have
   effects, stays as it is; but the cell's last line, whose value the notebook showed, is logged
-  unless it is a call made for its effect (``report.sizes()`` is logged, ``model.fit(X, y)`` is
-  not).
+  unless it is a call made for its effect (``report.sizes()`` is logged; ``model.fit(X, y)``
+  and ``train()`` are not).
 
 Calls that draw on a random generator are never pure (``df.sample()`` moves the seed).
 """
@@ -73,10 +73,12 @@ def display_action(expr: ast.expr, last: bool, effect_roots: frozenset[str] = fr
 
 
 def _is_effect(expr: ast.expr, effect_roots: frozenset[str]) -> bool:
-    """A call made for what it does (``model.fit(X, y)``, ``print(x)``, ``plt.plot(x)``,
-    ``df.to_csv(p)``), whose value the notebook would not have shown."""
+    """A call made for what it does (``model.fit(X, y)``, ``plt.plot(x)``, ``df.to_csv(p)``, and
+    any call of a plain function: ``print(x)``, ``train()``), whose value was not the point."""
     if not isinstance(expr, ast.Call):
         return False
+    if isinstance(expr.func, ast.Name):
+        return True
     chain = call_chain(expr)
     if not chain:
         return True

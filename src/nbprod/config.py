@@ -50,7 +50,8 @@ def display(path: Path | str | None) -> str:
     return text if rel.startswith("..") else rel
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file, or a one-line ConfigError naming it."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
@@ -78,7 +79,7 @@ def read_config(path: Path | str) -> ProjectConfig:
     path = Path(os.path.abspath(path))
     if path.is_dir():
         path = path / PYPROJECT
-    table = _nbprod_table(_read_toml(path), path)
+    table = _nbprod_table(read_toml(path), path)
     if table is None:
         raise ConfigError(f"{display(path)}: no [tool.nbprod] table")
     return ProjectConfig(root=path.parent, path=path, table=table)
@@ -111,7 +112,7 @@ class ConfigFinder:
             chain.append(current)
             candidate = current / PYPROJECT
             if candidate.is_file():
-                table = _nbprod_table(_read_toml(candidate), candidate)
+                table = _nbprod_table(read_toml(candidate), candidate)
                 if table is not None:
                     found = ProjectConfig(root=current, path=candidate, table=table)
                     break

@@ -14,19 +14,13 @@ Two spellings, paths relative to the ``pyproject.toml`` that holds them::
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from nbprod.config import ConfigError, read_toml
 
-
-class ConfigError(Exception):
-    """A configuration problem; ``str()`` is the one-line message (with the file)."""
+__all__ = ["ConfigError", "Entry", "extracted_table", "find_pyproject", "load_entries"]
 
 
 @dataclass(frozen=True)
@@ -44,16 +38,6 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def load_entries(pyproject: Path) -> list[Entry]:

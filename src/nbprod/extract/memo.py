@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.notebook import Notebook
+from nbprod.paths import user_cache_dir
 
 
 def source_sha256(nb: Notebook) -> str:
@@ -80,20 +81,15 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def _cache_dir(kind: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "nbprod" / kind
-
-
 def _read(key: str, kind: str) -> str | None:
     try:
-        return (_cache_dir(kind) / key[:2] / key).read_text(encoding="utf-8")
+        return (user_cache_dir(kind) / key[:2] / key).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
 
 
 def _write(key: str, kind: str, text: str) -> None:
-    path = _cache_dir(kind) / key[:2] / key
+    path = user_cache_dir(kind) / key[:2] / key
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{key}.{os.getpid()}.tmp")

@@ -464,7 +464,10 @@ def _tests(plan: Plan, target: Target) -> str:
         "",
         "import pytest",
         "",
+        "from click.testing import CliRunner",
+        "",
         f"from {pkg} import Config, run",
+        f"from {pkg}.__main__ import main",
         f"from {pkg}._values import MATCHING, compare, summarize",
         "",
         "HERE = Path(__file__).resolve().parent",
@@ -502,6 +505,13 @@ def _tests(plan: Plan, target: Target) -> str:
         "    results, steps = pipeline",
         f"    assert list(steps) == {[s.name for s in plan.steps]!r}",
         f"    assert sorted(results) == {sorted(plan.results)!r}",
+        "",
+        "",
+        "def test_the_command_line_lists_every_parameter():",
+        "    result = CliRunner().invoke(main, ['--help'])",
+        "    assert result.exit_code == 0",
+        f"    for option in {[f'--{option_flag(p.name)}' for p in plan.parameters]!r}:",
+        "        assert option in result.output",
     ]
     for step in plan.steps:
         lines += [

@@ -273,9 +273,8 @@ class _Planner:
         except cst.ParserSyntaxError as exc:  # valid for ast, not for libcst (very rare)
             self.log.refuse(cell.number, 1, 1, f"cannot be rewritten: {str(exc).splitlines()[0]}")
             return None
-        to_cell = lambda line: view.to_cell(line)[0]  # noqa: E731
         module, logged = apply_display(
-            module, view.tree, cell.number, self.log, to_cell, self.plot_roots
+            module, view.tree, cell.number, self.log, _cell_line(view), self.plot_roots
         )
         self.uses_logger |= logged
         result = translate_magics(
@@ -760,6 +759,11 @@ def _def_line(nb: Notebook, cell: Cell, stmt: cst.BaseStatement) -> int:
     flow = nb.flow(cell)
     found = flow.function(stmt.name.value) if flow else None  # type: ignore[union-attr]
     return found.line if found else 1
+
+
+def _cell_line(view):
+    """Maps a line of the cell's Python view to the cell's line."""
+    return lambda line: view.to_cell(line)[0]
 
 
 def _comments_into_body(module: cst.Module) -> cst.Module:

@@ -209,3 +209,11 @@ def test_make_targets_are_followed_through_recipes_and_prerequisites():
     assert command_kinds("make test", targets) == {"test"}
     assert command_kinds("make all", targets) == {"test", "train"}
     assert command_kinds("make", targets) == {"test", "train"}  # the first target
+
+
+def test_a_command_chain_does_what_each_part_does():
+    from nbprod.assess.ci import command_kinds
+
+    assert command_kinds("pip install -e '.[test]' && python -m pytest") == {"test"}
+    assert command_kinds("ruff check . ; pytest -q || true") == {"lint", "test"}
+    assert command_kinds("pip install -r requirements.txt") == set()

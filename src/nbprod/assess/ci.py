@@ -66,6 +66,7 @@ def _kinds() -> dict[str, list[re.Pattern]]:
 
 _MAKE = re.compile(r"\bmake\b(?:\s+-\S+)*(?:\s+(\w[\w.-]*))?")
 #: a command that only installs packages (``pip install -r requirements-training.txt``)
+_CHAIN = re.compile(r"\s*(?:&&|\|\||;)\s*")
 _INSTALL = re.compile(
     r"^(sudo\s+)?(python\S*\s+-m\s+)?(pip\d?|conda|mamba|micromamba|uv\s+pip|uv|poetry|pdm|"
     r"pipenv|apt-get|apt|brew)\s+(install|add|sync|lock)\b"
@@ -98,7 +99,12 @@ class Pipeline:
 def command_kinds(
     command: str, make: Mapping[str, list[tuple[int, str]]] | None = None
 ) -> set[str]:
-    """What one command line does, following ``make TARGET`` into the Makefile's recipe."""
+    """What one command line does, following ``make TARGET`` into the Makefile's recipe.
+
+    A chain (``pip install -e . && python -m pytest``) does what each of its parts does."""
+    parts = _CHAIN.split(command)
+    if len(parts) > 1:
+        return set().union(*(command_kinds(part, make) for part in parts))
     text = command.strip()
     if not text or text.startswith("#") or _INSTALL.match(text):
         return set()

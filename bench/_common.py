@@ -262,3 +262,20 @@ def markdown_table(rows: Iterable[dict], baseline: str = "nbprod") -> str:
             f"| {r['tool']} | {s:.3f} | {cpu} | {nbs} | {ratio} | {r.get('returncode', '')} | {r.get('note', '')} |"
         )
     return "\n".join(lines)
+
+
+def write_readme_section(name: str, section: str) -> Path:
+    """Put ``section`` (which starts and ends with its ``<!-- NAME:start/end -->`` markers) into
+    ``bench/README.md``, replacing the previous one or appending it."""
+    import re
+
+    readme = BENCH / "README.md"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
+    if start in text:
+        pattern = re.escape(start) + ".*?" + re.escape(end)
+        text = re.sub(pattern, lambda m: section, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    readme.write_text(text, encoding="utf-8")
+    return readme

@@ -24,7 +24,6 @@ time also measures the neighbours (the load average is recorded).
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -35,7 +34,17 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BENCH, REPO, markdown_table, peer, rel, row, timed, write_results
+from _common import (
+    BENCH,
+    REPO,
+    markdown_table,
+    peer,
+    rel,
+    row,
+    timed,
+    write_readme_section,
+    write_results,
+)
 
 EXAMPLES = REPO / "examples" / "notebooks"
 ONE = "iris_classifier.ipynb"
@@ -188,14 +197,7 @@ def main() -> None:
             END,
         ]
     )
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if START in text:
-        text = re.sub(
-            re.escape(START) + ".*?" + re.escape(END), lambda m: section, text, flags=re.DOTALL
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
+    write_readme_section("hook", section)
     print(section)
     print(f"\nwrote {rel(out)} and the hook section of {rel(README)}")
     shutil.rmtree(work, ignore_errors=True)

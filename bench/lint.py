@@ -23,7 +23,6 @@ Targets (issue #3): cold >= 10x faster than the faster of nbQA + flake8 and pynb
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from _common import (  # noqa: E402
     rel,
     row,
     timed,
+    write_readme_section,
     write_results,
 )
 
@@ -263,14 +263,7 @@ def main() -> None:
             END,
         ]
     )
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if START in text:
-        text = re.sub(
-            re.escape(START) + ".*?" + re.escape(END), lambda m: section, text, flags=re.S
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
+    write_readme_section("lint", section)
     print(section)
     print(f"\nwrote {rel(out)} and the lint section of {rel(README)}")
 

@@ -169,15 +169,9 @@ def compose_yaml(text: str) -> Any:
     """The YAML document as dicts, lists and :class:`Scalar` values (``<<`` merges applied).
 
     Raises ``ValueError`` with a one-line reason on invalid YAML."""
-    import yaml
+    from nbprod.yamlnodes import compose
 
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValueError(f"invalid YAML{where}: {reason}") from None
+    node = compose(text)  # YamlSyntaxError is a ValueError with that one-line reason
     return _convert(node) if node is not None else None
 
 

@@ -101,13 +101,13 @@ def file_stem(stem: str, label: str) -> str:
 def _root(text: str, where: str):
     import yaml
 
+    from nbprod.yamlnodes import YamlSyntaxError, compose
+
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParamError(f"{where}{line}: invalid YAML: {problem}") from None
+        root = compose(text)
+    except YamlSyntaxError as exc:
+        line = f":{exc.line}" if exc.line is not None else ""
+        raise ParamError(f"{where}{line}: invalid YAML: {exc.problem}") from None
     if root is None:
         return None
     if not isinstance(root, yaml.MappingNode):

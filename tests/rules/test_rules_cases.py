@@ -240,9 +240,19 @@ def test_secret_prefilter_passes_every_plugin_example():
         "Private Key": "-----BEGIN RSA PRIVATE KEY-----",
         "Basic Auth Credentials": "url = 'postgres://ana:Sup3rSecret@db/x'",
         "Secret Keyword": "db_password = 's3cr3t-Pa55word'",
+        "Artifactory Credentials": 'pw = "APBxyz12345678"',
     }
     assert len(PLUGINS) >= 10
     for kind, line in samples.items():
         assert [k for _, _, k in find_secrets(line)] and kind in {
             k for _, _, k in find_secrets(line)
         }, kind
+
+
+def test_secret_prefilter_skips_ordinary_words():
+    """Words that merely contain a token prefix must not wake detect-secrets up."""
+    from nbprod.lint.checks.security import _may_hold_secret
+
+    assert not _may_hold_secret("with these capabilities, 'x' is fine")
+    assert not _may_hold_secret("aws_secret_access_key = YOURSECRETKEY")  # no quoted value
+    assert _may_hold_secret("aws_secret_access_key = 'abc'")

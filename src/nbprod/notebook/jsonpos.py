@@ -1,10 +1,11 @@
 """Where each cell's source strings sit in the raw ``.ipynb`` JSON text.
 
-The standard ``json`` module forgets positions, so this module scans the text once with a token
-regex (strings, punctuation, bare literals) and a path stack, and returns, for every cell in
-document order, the offsets of the JSON strings that make up its ``source`` (nbformat 4) or
-``input``/``source`` (nbformat 3, all worksheets). It is only used when a physical position is
-asked for, so linting a clean notebook never pays for it.
+The standard ``json`` module forgets positions, so this module finds them. A token regex and a
+path stack walk the notebook's outer structure only (the top-level object, ``cells`` or
+``worksheets[w].cells``); every cell object is decoded at once by the C scanner, and the strings
+of its ``source`` (nbformat 4) or ``input``/``source`` (nbformat 3) value are located by C regex
+passes, so no per-line Python work is done. It is only used when a physical position is asked
+for, so linting a clean notebook never pays for it.
 """
 
 from __future__ import annotations
@@ -13,32 +14,19 @@ import json
 import re
 
 _TOKEN = re.compile(r'\s*(?:"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+)', re.S)
-_SOURCE_KEYS = ("source", "input")
-#: values never holding cell sources: skipped with the C JSON scanner instead of tokenised
-_SKIP_KEYS = frozenset({"outputs", "metadata", "attachments"})
-_skip_value = json.JSONDecoder().raw_decode
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _SPACE = re.compile(r"\s*")
-
-
-def _is_cell_source(path: list) -> bool:
-    """True when ``path`` (keys and indexes from the root) points into a cell's source."""
-    n = len(path)
-    if n >= 3 and path[0] == "cells" and path[2] == "source":  # v4: cells[i].source[...]
-        return n in (3, 4)
-    if n >= 5 and path[0] == "worksheets" and path[2] == "cells" and path[4] in _SOURCE_KEYS:
-        return n in (5, 6)  # v3: worksheets[w].cells[i].input[...]
-    return False
-
-
-def _cell_key(path: list) -> tuple:
-    return tuple(path[:2]) if path[0] == "cells" else tuple(path[:4])
+_decode = json.JSONDecoder().raw_decode
+#: the keys of a cell's source: ``input`` is an nbformat 3 code cell's
+_SOURCE_KEYS = {key: re.compile(rf'"{key}"\s*:\s*') for key in ("source", "input")}
+#: top-level values walked token by token; any other value is skipped with the C scanner
+_WALKED = frozenset({"cells", "worksheets"})
 
 
 def source_string_offsets(text: str) -> list[list[tuple[int, str]]]:
-    """For each cell in order: ``[(offset of the opening quote, decoded string), ...]``."""
-    cells: dict[tuple, list[tuple[int, str]]] = {}
-    braces: dict[tuple, int] = {}  # where each cell object opens: the place of an empty source
-    order: list[tuple] = []
+    """For each cell in order: ``[(offset of the opening quote, decoded string), ...]``; a cell
+    with an empty source gives the offset of its opening brace."""
+    cells: list[list[tuple[int, str]]] = []
     path: list = []  # keys (str) and indexes (int) of the open containers
     kinds: list[str] = []  # "{" or "[" for each open container
     expect_key = False
@@ -52,18 +40,18 @@ def source_string_offsets(text: str) -> list[list[tuple[int, str]]]:
         if not tok:
             break
         first = tok[0]
-        if first == "{":
-            if _is_cell_object(path):
-                cells[tuple(path)] = []
-                order.append(tuple(path))
-                braces[tuple(path)] = m.end() - 1
-            kinds.append("{")
-            path.append(None)
-            expect_key = True
-        elif first == "[":
-            kinds.append("[")
-            path.append(0)
+        if first == "{" and _is_cell_object(path):
+            start = pos - 1
+            try:
+                cell, pos = _decode(text, start)
+            except ValueError:
+                break
+            cells.append(_cell_sources(text, start, pos, cell) or [(start, "")])
             expect_key = False
+        elif first in "{[":
+            kinds.append(first)
+            path.append(None if first == "{" else 0)
+            expect_key = first == "{"
         elif first in "}]":
             if kinds:
                 kinds.pop()
@@ -76,19 +64,14 @@ def source_string_offsets(text: str) -> list[list[tuple[int, str]]]:
                 expect_key = True
         elif first == ":":
             expect_key = False
-            if path and path[-1] in _SKIP_KEYS:
-                try:
-                    pos = _skip_value(text, _SPACE.match(text, pos).end())[1]
+            if path and path[-1] not in _WALKED:
+                try:  # a value holding no cells: skip it whole
+                    pos = _decode(text, _SPACE.match(text, pos).end())[1]
                 except ValueError:
-                    pass
-        elif first == '"':
-            if expect_key and kinds and kinds[-1] == "{":
-                path[-1] = json.loads(tok)
-                continue
-            if _is_cell_source(path):
-                start = m.end() - len(tok)
-                cells.setdefault(_cell_key(path), []).append((start, json.loads(tok)))
-    return [cells[k] or [(braces[k], "")] for k in order]
+                    break
+        elif first == '"' and expect_key and kinds and kinds[-1] == "{":
+            path[-1] = json.loads(tok)
+    return cells
 
 
 def _is_cell_object(path: list) -> bool:
@@ -96,6 +79,38 @@ def _is_cell_object(path: list) -> bool:
     if len(path) == 2:
         return path[0] == "cells" and isinstance(path[1], int)
     return len(path) == 4 and path[0] == "worksheets" and path[2] == "cells"
+
+
+def _cell_sources(text: str, start: int, end: int, cell: object) -> list[tuple[int, str]]:
+    """The source strings of the cell object ``cell`` decoded from ``text[start:end]``.
+
+    The source key is the last ``"source":`` in the object whose value decodes to the cell's
+    source: nbformat writes it last, after the metadata and outputs that might nest a key of the
+    same name."""
+    if not isinstance(cell, dict):
+        return []
+    for key, pattern in _SOURCE_KEYS.items():
+        if key not in cell:
+            continue
+        for m in reversed(list(pattern.finditer(text, start, end))):
+            try:
+                value, value_end = _decode(text, m.end())
+            except ValueError:
+                continue
+            if value == cell[key]:
+                return _strings(text, m.end(), value_end, value)
+    return []
+
+
+def _strings(text: str, start: int, end: int, value: object) -> list[tuple[int, str]]:
+    """The (offset, decoded string) of a source value spanning ``text[start:end]``: one string,
+    or an array of strings located by one regex pass."""
+    if isinstance(value, str):
+        return [(start, value)]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return []
+    offsets = [m.start() for m in _STRING.finditer(text, start, end)]
+    return list(zip(offsets, value, strict=True)) if len(offsets) == len(value) else []
 
 
 def escaped_length(s: str) -> int:

@@ -98,17 +98,31 @@ def _cell(index: int, raw: dict[str, Any]) -> Cell:
 
 
 def _upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Upgrade an nbformat 3 notebook to the nbformat 4 shape, in memory, with nbformat."""
-    import nbformat  # only v3 files pay for this import
+    """Upgrade an nbformat 3 notebook to nbformat 4.0, in memory, with nbformat's own cell upgrade.
+
+    ``nbformat.reads(..., as_version=4)`` would do the same but validates three times with
+    ``jsonschema`` (≈0.1 s per notebook); the upgraded notebook is validated once here, with the
+    same cached validator as a v4 file."""
+    from nbformat import from_dict  # only v3 files pay for importing nbformat
+    from nbformat.v3.rwbase import rejoin_lines
+    from nbformat.v4.convert import upgrade_cell
 
     try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:  # nbformat raises many kinds: report its message, whatever it is
+        nb = rejoin_lines(from_dict(data))
+        cells = [upgrade_cell(c) for ws in nb.get("worksheets") or () for c in ws.get("cells", ())]
+        metadata = {k: v for k, v in nb.get("metadata", {}).items() if k not in ("name", "signature")}
+    except Exception as exc:  # a malformed v3 file fails inside nbformat in many ways
         raise LoadError(path, _first_line(exc)) from None
-    upgraded = json.loads(json.dumps(nb))
-    for cell in upgraded.get("cells", []):
+    for cell in cells:
         cell.pop("id", None)  # random ids invented by the upgrade: not the file's own
-    return upgraded
+    upgraded = {
+        "cells": cells,
+        "metadata": {**metadata, "orig_nbformat": 3, "orig_nbformat_minor": nb.get("nbformat_minor", 0)},
+        "nbformat": 4,
+        "nbformat_minor": 0,
+    }
+    _validate(upgraded, path)
+    return json.loads(json.dumps(upgraded))  # plain dicts and lists, as a v4 file gives
 
 
 # -- schema validation ---------------------------------------------------------------------------

@@ -98,7 +98,7 @@ class Notebook:
     def is_python(self) -> bool:
         return self.language in ("python", "python3", "python2", "ipython")
 
-    @property
+    @cached_property
     def code_cells(self) -> tuple[Cell, ...]:
         return tuple(c for c in self.cells if c.is_code)
 
@@ -117,6 +117,14 @@ class Notebook:
     def view(self, cell: Cell) -> PythonView | None:
         """The Python view of a code cell (None for other cells and non-Python notebooks)."""
         return self._views.get(cell.index)
+
+    @cached_property
+    def parsed(self) -> tuple[tuple[Cell, PythonView], ...]:
+        """(cell, view) of every code cell whose Python view parses, in order."""
+        views = self._views
+        return tuple(
+            (c, views[c.index]) for c in self.code_cells if views.get(c.index) and views[c.index].tree
+        )
 
     @cached_property
     def _flows(self) -> dict[int, CellFlow]:

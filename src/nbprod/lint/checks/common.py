@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
 from nbprod.lint.registry import Context, Finding, load_rules
 from nbprod.notebook.dataflow import BUILTINS
@@ -18,9 +17,8 @@ if TYPE_CHECKING:
     from nbprod.notebook.magics import Magic, PythonView
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """A code cell whose Python view parses."""
+class Parsed(NamedTuple):
+    """A code cell whose Python view parses (a tuple: checks make thousands of them)."""
 
     cell: Cell
     view: PythonView
@@ -52,10 +50,8 @@ class Parsed:
 
 def parsed_cells(nb: Notebook) -> Iterator[Parsed]:
     """Every code cell of a Python notebook whose view parses, in order."""
-    for cell in nb.code_cells:
-        view = nb.view(cell)
-        if view is not None and view.tree is not None:
-            yield Parsed(cell, view, view.tree)
+    for cell, view in nb.parsed:
+        yield Parsed(cell, view, view.tree)
 
 
 def magics(nb: Notebook) -> Iterator[tuple[Cell, Magic]]:

@@ -209,6 +209,12 @@ def test_imports_are_hoisted_grouped_merged_and_pruned():
     )
 
 
+def test_a_star_import_and_names_of_the_same_module_are_two_lines():
+    _, found = take_imports(cst.parse_module("from math import *\nfrom math import pi, cos\n"), 1)
+    block = render_imports(found, used={"pi", "cos"})
+    assert block == "from math import *\nfrom math import cos, pi"
+
+
 def test_literals_are_lifted_with_one_parameter_per_value():
     source = (
         "np.random.seed(0)\n"

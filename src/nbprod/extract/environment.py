@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from functools import cache
 from importlib import metadata
 
 #: import name -> distribution name, where they differ (checked before the slower metadata scan)
@@ -26,6 +26,7 @@ DISTRIBUTIONS = {
 }
 
 
+@cache
 def distribution_of(module: str) -> str | None:
     """The distribution that provides top-level module ``module`` (None: standard library or
     not installed)."""
@@ -74,13 +75,23 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@cache
 def _version(dist: str) -> str | None:
+    """The installed version of ``dist``: the ``Version`` header of its metadata, read up to it
+    (``importlib.metadata.version`` parses the whole file with the email parser, a few ms each)."""
     try:
-        return metadata.version(dist)
+        found = metadata.distribution(dist)
     except metadata.PackageNotFoundError:
         return None
+    for line in (found.read_text("METADATA") or found.read_text("PKG-INFO") or "").splitlines():
+        if not line.strip():  # the end of the headers
+            break
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "version":
+            return value.strip()
+    return found.version
 
 
-@lru_cache(maxsize=1)
+@cache
 def _packages_distributions() -> Mapping[str, list[str]]:
     return metadata.packages_distributions()

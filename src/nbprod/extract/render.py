@@ -14,24 +14,22 @@ from __future__ import annotations
 
 import ast
 import json
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import libcst as cst
 
 from nbprod import __version__
-from nbprod.extract import memo
-from nbprod.extract.environment import requirements
+from nbprod.extract import memo, templates
+from nbprod.extract.environment import distribution_of, requirements
+from nbprod.extract.layout import LINE_LENGTH, Module, docstring
 from nbprod.extract.plan import Plan, Step
+from nbprod.extract.templates import step_title, variable_names
 from nbprod.extract.transforms.cst import code_of, loaded_names
 from nbprod.extract.transforms.imports import Import, render_imports
-from nbprod.extract.verify import option_flag
 
 _HERE = Path(__file__).parent
-LINE_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,17 @@ def render_project(plan: Plan, target: Target) -> dict[str, str]:
     """Every generated file of the project, path -> text."""
     pkg = plan.package
     header = _header(plan, target)
+    workdir = Path(target.notebook).parent.as_posix()
     python = {
-        f"{pkg}/__init__.py": format_python(_init(plan)),
-        f"{pkg}/config.py": format_python(_config(plan)),
+        f"{pkg}/__init__.py": finish(templates.init(plan)),
+        f"{pkg}/config.py": finish(templates.config(plan)),
         f"{pkg}/pipeline.py": _pipeline(plan),  # formatted piece by piece
-        f"{pkg}/__main__.py": format_python(_main(plan)),
+        f"{pkg}/__main__.py": finish(templates.main(plan)),
         f"{pkg}/_values.py": _values_module(),  # black-formatted in nbprod's sources
-        f"tests/test_{pkg}.py": format_python(_tests(plan, target)),
+        f"tests/test_{pkg}.py": finish(templates.tests(plan, workdir, target.has_goldens)),
     }
     if plan.helpers - {"logger"}:
-        python[f"{pkg}/_runtime.py"] = format_python(_runtime_module(plan.helpers))
+        python[f"{pkg}/_runtime.py"] = finish(templates.runtime(plan.helpers))
     files = {path: header + text for path, text in python.items()}
     listed = [*files, "pyproject.toml", "README.md"] + (
         [golden_path(pkg)] if target.has_goldens else []
@@ -71,9 +70,15 @@ def render_project(plan: Plan, target: Target) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
+def finish(module: Module) -> str:
+    """A module nbprod wrote in black's layout: as it is, or through black when it fell outside
+    the layout's shapes."""
+    return module.text() if module.exact else format_python(module.text())
+
+
 def format_python(text: str) -> str:
-    """black, line length 100, through :mod:`nbprod.extract.memo` (black costs ~1 ms per line, and
-    most pieces of a project do not change between two runs)."""
+    """black, line length 100, through :mod:`nbprod.extract.memo` (black costs ~0.3 ms per line
+    and pass, and most pieces of a project do not change between two runs)."""
     return memo.black(text, _black)
 
 
@@ -92,70 +97,11 @@ def _header(plan: Plan, target: Target) -> str:
     )
 
 
-def _docstring(text: str, indent: str = "") -> str:
-    lines = text.strip().splitlines()
-    wrapped = []
-    for line in lines:
-        wrapped += textwrap.wrap(line, LINE_LENGTH - 4 - len(indent)) or [""]
-    body = "\n".join((indent + w) if i and w else w for i, w in enumerate(wrapped))
-    body = body.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    close = f"\n{indent}" if len(wrapped) > 1 else ""
-    return f'"""{body}{close}"""'
-
-
-# -- package files -------------------------------------------------------------------------------
-
-
-def _init(plan: Plan) -> str:
-    doc = _docstring(
-        f"{plan.title}: the pipeline extracted from a notebook.\n\n"
-        f"Use ``run(Config(...))`` or ``python -m {plan.package} --help``."
-    )
-    return (
-        f"{doc}\n\n"
-        f"from {plan.package}.config import Config\n"
-        f"from {plan.package}.pipeline import run\n\n"
-        '__all__ = ["Config", "run"]\n'
-    )
-
-
-def _config(plan: Plan) -> str:
-    needs_field = any(isinstance(p.value, (list, dict, set)) for p in plan.parameters)
-    needs_any = any(_annotation(p.value) == "Any" for p in plan.parameters)
-    lines = [_docstring(f"The parameters of {plan.title}, from {plan.parameters_origin}."), ""]
-    lines.append("from dataclasses import dataclass" + (", field" if needs_field else ""))
-    if needs_any:
-        lines.append("from typing import Any")
-    lines += ["", "", "@dataclass(frozen=True)", "class Config:"]
-    lines.append(
-        "    "
-        + _docstring("The notebook's parameters; the defaults are the notebook's values.", "    ")
-    )
-    if plan.parameters:
-        lines.append("")
-    for p in plan.parameters:
-        default = repr(p.value)
-        if isinstance(p.value, (list, dict, set)):
-            default = f"field(default_factory=lambda: {default})"
-        comment = f"  # {p.help}" if p.help else ""
-        lines.append(f"    {p.name}: {_annotation(p.value)} = {default}{comment}")
-    return "\n".join(lines) + "\n"
-
-
-def _annotation(value: Any) -> str:
-    if value is None:
-        return "Any"
-    return (
-        type(value).__name__
-        if type(value) in (bool, int, float, str, list, dict, tuple, set)
-        else "Any"
-    )
+# -- pipeline.py: the notebook's code, formatted by black piece by piece ---------------------------
 
 
 def _pipeline(plan: Plan) -> str:
-    names = _variable_names(plan)
-    figures = _alias("figures_dir", names)
-    observe = _alias("observe", names)
+    names = variable_names(plan)
     sections = []
     for d in plan.definitions:
         sections.append(code_of(d).strip("\n"))
@@ -164,11 +110,11 @@ def _pipeline(plan: Plan) -> str:
             if fragment.plot is not None:
                 sections.append(_plot_function(fragment.plot))
         sections.append(_step_function(step))
-    sections.append(_run_function(plan, figures, observe))
-    logger = "logger = logging.getLogger(__name__)\n" if "logger" in plan.helpers else ""
-    body = "\n\n\n".join([logger, *sections]) + "\n"
+    run = templates.run_function(plan, _alias("figures_dir", names), _alias("observe", names))
+    logger = "logger = logging.getLogger(__name__)" if "logger" in plan.helpers else ""
+    body = "\n\n\n".join([logger, *sections, run.text()])
     used = set(loaded_names(ast.parse(body)))
-    pieces = [format_python(piece + "\n") for piece in sections]
+    pieces = [format_python(piece + "\n") for piece in sections] + [finish(run)]
     imports = [
         *plan.imports,
         Import("logging", None, None),
@@ -179,23 +125,8 @@ def _pipeline(plan: Plan) -> str:
     imports += [Import(f"{plan.package}._runtime", h, None) for h in helpers]
     imports.append(Import(f"{plan.package}.config", "Config", None))
     local = frozenset({plan.package} | _local_modules(plan))
-    steps = "\n".join(f"* ``{s.name}``: {_step_title(s)}" for s in plan.steps)
-    doc = f"{plan.title}: the notebook's code as functions.\n\n"
-    if plan.summary:
-        doc += plan.summary + "\n\n"
-    doc += "``run(config)`` calls the steps in order and returns the notebook's final values:\n\n"
-    doc += steps or "(no steps)"
-    preamble = format_python(
-        f"{_docstring(doc)}\n\n{render_imports(imports, used, local)}\n\n{logger}"
-    )
-    return "\n\n".join([preamble, *pieces])
-
-
-def _variable_names(plan: Plan) -> set[str]:
-    names = {p.name for p in plan.parameters}
-    for step in plan.steps:
-        names |= set(step.inputs) | set(step.outputs)
-    return names
+    top = templates.pipeline_top(plan, render_imports(imports, used, local), logger)
+    return "\n\n".join([finish(top), *pieces])
 
 
 def _alias(name: str, taken: set[str]) -> str:
@@ -205,8 +136,6 @@ def _alias(name: str, taken: set[str]) -> str:
 
 
 def _local_modules(plan: Plan) -> set[str]:
-    from nbprod.extract.environment import distribution_of
-
     return {
         i.top
         for i in plan.imports
@@ -223,23 +152,16 @@ def _stdlib(module: str) -> bool:
     return module in sys.stdlib_module_names or module == "__future__"
 
 
-def _step_title(step: Step) -> str:
-    cells = step.cells
-    where = f"cell {cells[0]}" if len(cells) == 1 else f"cells {cells[0]}-{cells[-1]}"
-    return f"{step.title} ({where})" if step.title else where[0].upper() + where[1:]
-
-
 def _function(header: str, doc: str, statements: list[cst.BaseStatement]) -> str:
     node = cst.parse_statement(header + "\n    pass\n")
     assert isinstance(node, cst.FunctionDef)
-    docstring = cst.parse_statement(doc + "\n")
-    body = node.body.with_changes(body=[docstring, *statements])
+    body = node.body.with_changes(body=[cst.parse_statement(doc + "\n"), *statements])
     return code_of(node.with_changes(body=body)).strip("\n")
 
 
 def _plot_function(plot) -> str:
     params = ", ".join([*plot.inputs, "figures_dir"])
-    doc = _docstring(
+    doc = docstring(
         f"Draw the figures of cell {plot.cell} and save them in ``figures_dir``.", "    "
     )
     return _function(f"def {plot.name}({params}):", doc, list(plot.statements))
@@ -273,7 +195,7 @@ def _step_function(step: Step) -> str:
     if step.outputs:
         ret = cst.parse_statement(f"return {', '.join(step.outputs)}\n")
         statements.append(ret.with_changes(leading_lines=_comment_lines(footer)))
-    doc = _docstring(_step_title(step) + ".", "    ")
+    doc = docstring(step_title(step) + ".", "    ")
     return _function(f"def {step.name}({', '.join(params)}):", doc, statements)
 
 
@@ -295,265 +217,8 @@ def _strip_blank(lines):
     return lines
 
 
-def _run_function(plan: Plan, figures: str, observe: str) -> str:
-    lines = [
-        "def _ignore(step: str, values: dict[str, Any]) -> None:",
-        '    """The default ``observe`` of :func:`run`: values are not kept."""',
-        "",
-        "",
-        "def run(",
-        "    config: Config | None = None,",
-        "    *,",
-        "    figures_dir: str | None = None,",
-        "    observe: Callable[[str, dict[str, Any]], None] | None = None,",
-        ") -> dict[str, Any]:",
-        '    """Run the notebook\'s steps in order and return its final values by name.',
-        "",
-        "    ``figures_dir``: draw the notebook's figures and save them there as PNG files",
-        "    (None: no figures are drawn). ``observe(step, values)`` is called after each step",
-        "    with the values it returned.",
-        '    """',
-        "    config = Config() if config is None else config",
-    ]
-    if figures != "figures_dir":
-        lines.append(f"    {figures} = figures_dir")
-    lines.append(f"    {observe} = observe or _ignore")
-    lines += [f"    {p.name} = config.{p.name}" for p in plan.parameters]
-    for step in plan.steps:
-        args = list(step.inputs) + ([f"figures_dir={figures}"] if step.has_plots else [])
-        call = f"{step.name}({', '.join(args)})"
-        lines.append(f"    {', '.join(step.outputs)} = {call}" if step.outputs else f"    {call}")
-        values = ", ".join(f"{n!r}: {n}" for n in step.outputs)
-        lines.append(f"    {observe}({step.name!r}, {{{values}}})")
-    lines.append("    return {" + ", ".join(f"{n!r}: {n}" for n in plan.results) + "}")
-    return "\n".join(lines)
-
-
-def _main(plan: Plan) -> str:
-    pkg = plan.package
-    options = []
-    literal = False
-    for p in plan.parameters:
-        flag = option_flag(p.name)
-        help_text = p.help or (f"from {p.origin}" if p.origin else "")
-        help_arg = f", help={help_text!r}" if help_text else ""
-        if isinstance(p.value, bool):
-            options.append(
-                f'@click.option("--{flag}/--no-{flag}", {p.name!r}, default={p.value!r},'
-                f" show_default=True{help_arg})"
-            )
-        elif type(p.value) in (int, float, str):
-            options.append(
-                f'@click.option("--{flag}", {p.name!r}, type={type(p.value).__name__},'
-                f" default={p.value!r}, show_default=True{help_arg})"
-            )
-        else:
-            literal = True
-            shown = f", show_default={repr(p.value)!r}" if p.value is not None else ""
-            options.append(
-                f'@click.option("--{flag}", {p.name!r}, callback=_literal,'
-                f' help={(help_text or "") + " (a Python literal)"!r}{shown})'
-            )
-    doc = _docstring(f"The command line of {pkg}: ``python -m {pkg} [OPTIONS]``.")
-    lines = [doc, "", "import json", "import logging"]
-    if literal:
-        lines.insert(3, "import ast")
-    lines += [
-        "",
-        "import click",
-        "",
-        f"from {pkg}._values import describe, summarize",
-        f"from {pkg}.config import Config",
-        f"from {pkg}.pipeline import run",
-        "",
-        "",
-    ]
-    if literal:
-        lines += [
-            "def _literal(ctx, param, value):",
-            '    """A Python literal (``[1, 2]``, ``None``, ``0.5``); anything else is a string."""',
-            "    if value is None:",
-            "        return None",
-            "    try:",
-            "        return ast.literal_eval(value)",
-            "    except (ValueError, SyntaxError):",
-            "        return value",
-            "",
-            "",
-        ]
-    lines += ['@click.command(context_settings={"help_option_names": ["-h", "--help"]})', *options]
-    lines += [
-        (
-            '@click.option("--figures-dir", type=click.Path(file_okay=False),'
-            ' help="Draw the figures and save them in this directory.")'
-        ),
-        (
-            '@click.option("--values-json", type=click.Path(dir_okay=False),'
-            ' help="Write a summary of the results (types, shapes, hashes) to this JSON file.")'
-        ),
-        '@click.option("-v", "--verbose", is_flag=True, help="Log what the notebook displayed.")',
-        "def main(figures_dir, values_json, verbose, **parameters):",
-        "    "
-        + _docstring(
-            f"Run the pipeline extracted from {plan.title} and print its results.", "    "
-        ),
-        "    level = logging.INFO if verbose else logging.WARNING",
-        '    logging.basicConfig(level=level, format="%(message)s")',
-        "    given = {name: value for name, value in parameters.items() if value is not None}",
-        "    results = run(Config(**given), figures_dir=figures_dir)",
-        "    summaries = {name: summarize(value) for name, value in results.items()}",
-        "    if values_json:",
-        '        with open(values_json, "w", encoding="utf-8") as fh:',
-        "            json.dump(summaries, fh, indent=1, sort_keys=True)",
-        "    for name, summary in summaries.items():",
-        "        if summary is not None:",
-        '            click.echo(f"{name} = {describe(summary)}")',
-        "",
-        "",
-        'if __name__ == "__main__":',
-        "    main()",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def _values_module() -> str:
     return (_HERE / "values.py").read_text(encoding="utf-8")
-
-
-def _runtime_module(helpers: frozenset[str]) -> str:
-    """The definitions of :mod:`nbprod.extract.runtime` that the pipeline uses, with what they
-    use in turn and the imports they need."""
-    source = (_HERE / "runtime.py").read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    lines = source.splitlines()
-    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    imports = {
-        a.asname or a.name: n for n in tree.body if isinstance(n, ast.Import) for a in n.names
-    }
-    wanted, todo = set(), [h for h in helpers if h in defs]
-    while todo:
-        name = todo.pop()
-        if name not in wanted:
-            wanted.add(name)
-            todo += [n for n in loaded_names(defs[name]) if n in defs]
-    used = {n for name in wanted for n in loaded_names(defs[name])}
-    parts = [
-        _docstring("What the notebook got from IPython, in plain Python (copied from nbprod).")
-    ]
-    parts.append("\n".join(f"import {name}" for name in sorted(imports) if name in used))
-    for name, node in defs.items():
-        if name in wanted:
-            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            parts.append("\n".join(lines[start - 1 : node.end_lineno]))
-    return "\n\n\n".join(parts) + "\n"
-
-
-def _tests(plan: Plan, target: Target) -> str:
-    pkg = plan.package
-    workdir = Path(target.notebook).parent.as_posix()
-    lines = [
-        _docstring(
-            f"Tests of {pkg}: a run with the defaults, one test per step and, when the notebook"
-            " was "
-            "executed at extraction, its values (goldens) compared with the package's."
-        ),
-        "",
-        "import json",
-        "import os",
-        "from pathlib import Path",
-        "",
-        "import pytest",
-        "",
-        "from click.testing import CliRunner",
-        "",
-        f"from {pkg} import Config, run",
-        f"from {pkg}.__main__ import main",
-        f"from {pkg}._values import MATCHING, compare, summarize",
-        "",
-        "HERE = Path(__file__).resolve().parent",
-        "#: the notebook's directory, where its relative paths point",
-        f"#: (the environment variable {pkg.upper()}_WORKDIR overrides it)",
-        f'WORKDIR = Path(os.environ.get("{pkg.upper()}_WORKDIR", HERE.parent / {workdir!r}))',
-        f"NONDETERMINISTIC = {sorted(plan.nondeterministic & set(_variable_names(plan)))!r}",
-    ]
-    if target.has_goldens:
-        lines.append(
-            f'GOLDENS = json.loads((HERE / "goldens" / "{pkg}.json").read_text(encoding="utf-8"))'
-        )
-    lines += [
-        "",
-        "",
-        '@pytest.fixture(scope="module")',
-        "def pipeline():",
-        '    """Run the pipeline once with the defaults, in the notebook\'s directory,',
-        '    summarising the values of each step as soon as it returns."""',
-        "    steps = {}",
-        "",
-        "    def observe(step, values):",
-        "        steps[step] = {name: summarize(value) for name, value in values.items()}",
-        "",
-        "    previous = os.getcwd()",
-        "    os.chdir(WORKDIR)",
-        "    try:",
-        "        results = run(Config(), observe=observe)",
-        "    finally:",
-        "        os.chdir(previous)",
-        "    return results, steps",
-        "",
-        "",
-        "def test_run_with_defaults(pipeline):",
-        "    results, steps = pipeline",
-        f"    assert list(steps) == {[s.name for s in plan.steps]!r}",
-        f"    assert sorted(results) == {sorted(plan.results)!r}",
-        "",
-        "",
-        "def test_the_command_line_lists_every_parameter():",
-        "    result = CliRunner().invoke(main, ['--help'])",
-        "    assert result.exit_code == 0",
-        f"    for option in {[f'--{option_flag(p.name)}' for p in plan.parameters]!r}:",
-        "        assert option in result.output",
-    ]
-    for step in plan.steps:
-        lines += [
-            "",
-            "",
-            f"def test_{step.name}(pipeline):",
-            f'    """{_step_title(step)}."""',
-            "    _, steps = pipeline",
-        ]
-        if target.has_goldens:
-            lines.append(
-                f"    _assert_matches(steps[{step.name!r}], GOLDENS['steps'][{step.name!r}])"
-            )
-        else:
-            lines.append(f"    assert sorted(steps[{step.name!r}]) == {sorted(step.outputs)!r}")
-    if target.has_goldens and plan.results:
-        lines += [
-            "",
-            "",
-            f'@pytest.mark.parametrize("name", {sorted(plan.results)!r})',
-            "def test_golden_value(pipeline, name):",
-            '    """The final value of each name, as the notebook computed it (modules,',
-            '    functions and classes are not values: the notebook recorded none)."""',
-            "    results, _ = pipeline",
-            "    expected = GOLDENS['results'].get(name)",
-            "    actual = {name: summarize(results.get(name))}",
-            "    _assert_matches(actual, {name: expected} if expected else {})",
-        ]
-    if target.has_goldens:
-        lines += [
-            "",
-            "",
-            "def _assert_matches(actual, expected):",
-            '    """Every value the notebook had (modules and functions aside) is there and',
-            '    matches."""',
-            "    actual = {name: s for name, s in actual.items() if s is not None}",
-            "    assert sorted(actual) == sorted(expected)",
-            "    for name, summary in expected.items():",
-            "        status, note = compare(summary, actual[name], name not in NONDETERMINISTIC)",
-            '        assert status in MATCHING, f"{name}: {note}"',
-        ]
-    return "\n".join(lines) + "\n"
 
 
 # -- project files -------------------------------------------------------------------------------
@@ -609,7 +274,7 @@ def _readme(plan: Plan, target: Target) -> str:
     params = "\n".join(
         f"| `{p.name}` | `{p.value!r}` | {p.help or p.origin} |" for p in plan.parameters
     )
-    steps = "\n".join(f"{i}. `{s.name}`: {_step_title(s)}" for i, s in enumerate(plan.steps, 1))
+    steps = "\n".join(f"{i}. `{s.name}`: {step_title(s)}" for i, s in enumerate(plan.steps, 1))
     return f"""<!-- Generated by nbprod extract from {target.notebook}. -->
 <!-- Edit the notebook and extract again rather than this file. -->
 # {pkg}

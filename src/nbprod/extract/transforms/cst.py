@@ -33,7 +33,9 @@ def _cached(node: cst.CSTNode) -> tuple[cst.CSTNode, str, ast.AST | None]:
 
 
 def statements_code(statements: list[cst.BaseStatement] | tuple[cst.BaseStatement, ...]) -> str:
-    return cst.Module(body=list(statements)).code
+    """The source of a module of ``statements`` (each statement's source is usually cached
+    already: its ``ast`` was needed)."""
+    return "".join(code_of(s) for s in statements) or "\n"
 
 
 def ast_of(node: cst.CSTNode) -> ast.AST:

@@ -111,10 +111,12 @@ def render_imports(
                 by_module.setdefault(i.module, []).append(
                     i.name + (f" as {i.asname}" if i.asname else "")
                 )
-        lines += [
-            f"from {module} import {', '.join(sorted(set(names), key=lambda n: (n.lower(), n)))}"
-            for module, names in sorted(by_module.items())
-        ]
+        for module, names in sorted(by_module.items()):
+            if "*" in names:  # `from m import *, x` is not Python: the star on its own line
+                lines.append(f"from {module} import *")
+            named = sorted(set(names) - {"*"}, key=lambda n: (n.lower(), n))
+            if named:
+                lines.append(f"from {module} import {', '.join(named)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -2,6 +2,7 @@
 
     python3 bench/batch.py              # all rows -> bench/results/batch.json + markdown tables
     python3 bench/batch.py --repeat 1   # quicker
+    python3 bench/batch.py --only 'local, 2 jobs)' --single 0   # nbprod's own row only
 
 Rows (whole processes, start-up included, median of --repeat):
   nbprod batch (local executor; again with NBPROD_KERNEL_FORK=0, kernels started as new
@@ -125,7 +126,7 @@ SINGLE = textwrap.dedent("""
 """)
 
 
-def main(repeat: int, single: int) -> None:
+def main(repeat: int, single: int, only: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix="nbprod-bench-batch-"))
     (work / "sleep.ipynb").write_text(json.dumps(notebook((0.25, 0.25))))
     (work / "trivial.ipynb").write_text(json.dumps(notebook(())))
@@ -134,86 +135,86 @@ def main(repeat: int, single: int) -> None:
     (work / "pm-out").mkdir()
     fix = lambda r: {**r, "cmd": r["cmd"].replace(str(work), "$TMP")}  # noqa: E731
     clean = f"rm -rf {work}/.nbprod {work}/out {work}/pm-out/* {work}/.ploomber;"
-    nbprod = " ".join(nbprod_cmd())
+    batch = f"{clean} {' '.join(nbprod_cmd())} batch sleep.ipynb --grid grid.yaml -j 2"
     py = sys.executable
 
-    rows = [
-        row(
-            "nbprod batch (local, 2 jobs)",
-            timed(
-                f"{clean} {nbprod} batch sleep.ipynb --grid grid.yaml -j 2 --collect result",
-                cwd=work,
-                repeat=repeat,
-            ),
-            RUNS,
+    # tool -> (how to time it, note); timed only when selected by --only
+    specs = {
+        "nbprod batch (local, 2 jobs)": (
+            lambda: timed(f"{batch} --collect result", cwd=work, repeat=repeat),
+            "",
         ),
-        row(
-            "nbprod batch (local, 2 jobs, NBPROD_KERNEL_FORK=0)",
-            timed(
-                f"{clean} {nbprod} batch sleep.ipynb --grid grid.yaml -j 2 --collect result",
+        "nbprod batch (local, 2 jobs, NBPROD_KERNEL_FORK=0)": (
+            lambda: timed(
+                f"{batch} --collect result",
                 cwd=work,
                 env={"NBPROD_KERNEL_FORK": "0"},
                 repeat=repeat,
             ),
-            RUNS,
             "every kernel a new interpreter",
         ),
-        row(
-            "nbprod batch --executor dask (LocalCluster 2x1)",
-            timed(
-                f"{clean} {nbprod} batch sleep.ipynb --grid grid.yaml -j 2 --executor dask "
-                "--collect result",
-                cwd=work,
-                repeat=repeat,
-            ),
-            RUNS,
+        "nbprod batch --executor dask (LocalCluster 2x1)": (
+            lambda: timed(f"{batch} --executor dask --collect result", cwd=work, repeat=repeat),
             "cluster start included",
         ),
-        row(
-            "papermill, sequential loop (API)",
-            timed([py, "-c", PAPERMILL, "1"], cwd=work, repeat=repeat),
-            RUNS,
+        "papermill, sequential loop (API)": (
+            lambda: timed([py, "-c", PAPERMILL, "1"], cwd=work, repeat=repeat),
+            "",
         ),
-        row(
-            "papermill, 2 threads (API)",
-            timed([py, "-c", PAPERMILL, "2"], cwd=work, repeat=repeat),
-            RUNS,
+        "papermill, 2 threads (API)": (
+            lambda: timed([py, "-c", PAPERMILL, "2"], cwd=work, repeat=repeat),
+            "",
         ),
-        row(
-            "ploomber grid + Parallel(2)",
-            timed(f"{clean} {peer('ploomber')} build --force", cwd=work, repeat=repeat),
-            RUNS,
+        "ploomber grid + Parallel(2)": (
+            lambda: timed(f"{clean} {peer('ploomber')} build --force", cwd=work, repeat=repeat),
+            "",
         ),
-    ]
-    rows = [fix(r) for r in rows]
-
-    done = timed([py, "-c", SINGLE, str(single)], cwd=work, repeat=1, tail=5)
-    per_run = json.loads(done["stdout_tail"].splitlines()[-1]) if done["returncode"] == 0 else {}
-    overhead = {
-        k: {"median": statistics.median(v), "min": min(v), "runs": v} for k, v in per_run.items()
     }
+    rows = [
+        fix(row(tool, measure(), RUNS, note))
+        for tool, (measure, note) in specs.items()
+        if only is None or only in tool
+    ]
+    print(markdown_table(rows))
+
+    overhead: dict = {}
+    if single:
+        done = timed([py, "-c", SINGLE, str(single)], cwd=work, repeat=1, tail=5)
+        if done["returncode"] == 0:
+            per_run = json.loads(done["stdout_tail"].splitlines()[-1])
+            overhead = {
+                k: {"median": statistics.median(v), "min": min(v), "runs": v}
+                for k, v in per_run.items()
+            }
+            pm, nb = overhead["papermill"]["median"], overhead["nbprod"]["median"]
+            print(
+                f"\nsingle run, warm process, median of {2 * single}: papermill API {pm:.3f} s, "
+                f"nbprod run_notebook {nb:.3f} s, overhead {1000 * (nb - pm):+.0f} ms"
+            )
+        else:
+            print("\nsingle run failed:", done["stderr_tail"])
     help_rows = [
         fix(row("nbprod --help", timed([*nbprod_cmd(), "--help"], repeat=7), 0)),
         fix(row("nbprod run --help", timed([*nbprod_cmd(), "run", "--help"], repeat=7), 0)),
     ]
-    write_results("batch", rows, single_run=overhead, help=help_rows)
-    print(markdown_table(rows))
-    if overhead:
-        pm, nb = overhead["papermill"]["median"], overhead["nbprod"]["median"]
-        print(
-            f"\nsingle run, warm process, median of {2 * single}: papermill API {pm:.3f} s, "
-            f"nbprod run_notebook {nb:.3f} s, overhead {1000 * (nb - pm):+.0f} ms"
-        )
-    else:
-        print("\nsingle run failed:", done["stderr_tail"])
     for r in help_rows:
         print(f"{r['tool']}: {r['seconds']:.3f} s (median of 7)")
+    if only is None and single:  # a partial run does not replace the stored results
+        write_results("batch", rows, single_run=overhead, help=help_rows)
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--single", type=int, default=5)
+    parser.add_argument(
+        "--single", type=int, default=5, help="runs per side of the single-run overhead (0: skip)"
+    )
+    parser.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="time only the rows whose tool contains TEXT, e.g. 'local, 2 jobs)' "
+        "(bench/results/batch.json is then left as it is)",
+    )
     args = parser.parse_args()
-    main(args.repeat, args.single)
+    main(args.repeat, args.single, args.only)

@@ -285,7 +285,8 @@ def test_every_run_gets_a_fresh_kernel_forked_or_started(
     notebook(
         "import os, random, signal\n"
         "state = [os.getpid(), random.random(), os.getcwd(),\n"
-        "         os.environ['NBPROD_TEST_VALUE'], 'leak' in globals()]\n"
+        "         os.environ['NBPROD_TEST_VALUE'], 'leak' in globals(),\n"
+        "         get_ipython().history_manager.enabled, len(In)]\n"
         "leak = 1",
         "if a == 4:\n    os.kill(os.getpid(), signal.SIGKILL)",
     )
@@ -300,8 +301,8 @@ def test_every_run_gets_a_fresh_kernel_forked_or_started(
     states = [json.loads(r["collected"])["state"] for r in rows[:3]]
     assert len({pid for pid, *_ in states}) == 3  # three processes
     assert len({number for _, number, *_ in states}) == 3  # random state not shared
-    assert {(cwd, value, leak) for _, _, cwd, value, leak in states} == {
-        (str(tmp_path), "seen", False)
+    assert {tuple(state[2:]) for state in states} == {
+        (str(tmp_path), "seen", False, False, 4)  # no history database, In kept in memory
     }
 
 

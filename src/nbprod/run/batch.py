@@ -13,7 +13,6 @@ Python API::
 
 from __future__ import annotations
 
-import json
 import shlex
 import signal
 import sys
@@ -69,6 +68,7 @@ def run_points(
     nb: Any, points: list[Point], store: RunStore, options: Options, on_event: OnEvent | None = None
 ) -> BatchOutcome:
     """Run a notebook once per point. Raises KernelError when the kernel is not installed."""
+    from nbprod.run.execute import run_text
     from nbprod.run.executors import EXECUTORS
     from nbprod.run.kernels import resolve_kernel
     from nbprod.run.provenance import content_key, git_state, normalised_code, sha256
@@ -101,7 +101,7 @@ def run_points(
         commit, dirty = git_state(Path(nb.path).resolve())
         code = normalised_code(nb.data)
         defaults = {n: s.default for n, s in parameter_specs(nb).items() if s.type != "any"}
-        text = nb.text if nb.nbformat == 4 else json.dumps(nb.data)
+        text = run_text(nb.data)
         now = time.time()
         for point in points:
             run_id = store.new_id()

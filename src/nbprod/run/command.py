@@ -397,6 +397,19 @@ def _batch(store: Any, ref: str) -> Any:
 
 
 def _execute(nb: Any, points: list, kw: dict[str, Any], jobs: int, progress: bool = False):
+    from nbprod.run import zygote
+
+    if kw.get("executor", "local") == "local" and nb.is_python and len(points) > jobs:
+        # the kernel template's imports are the longest wait before the first kernel: start it
+        # for the usual kernels' interpreter now; the pool checks it is theirs
+        zygote.start_early(sys.executable)
+    try:
+        return _run_points(nb, points, kw, jobs, progress)
+    finally:
+        zygote.discard_early()
+
+
+def _run_points(nb: Any, points: list, kw: dict[str, Any], jobs: int, progress: bool):
     from nbprod.run.batch import Options, command_line, run_points
     from nbprod.run.kernels import KernelError
 

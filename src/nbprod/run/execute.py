@@ -14,6 +14,13 @@ alone does not:
 Parameters are injected as a cell rendered by :func:`nbprod.run.params.render`, never by
 papermill's translators. The kernel comes from a :class:`~nbprod.run.kernels.KernelPool`, so
 kernel start-up is paid while other runs execute; it is released (shut down) after the run.
+
+The output notebook is written when the run starts and when it ends, and in between at most
+every 30 s (papermill's autosave interval inside a long cell), where papermill writes it before
+and after every cell, validated against nbformat's schema each time: CPU that grows with the
+notebook, twice per cell, for a file read once the run is over. Nor is the notebook validated
+when a run reads it: nbprod's loader validated it, nbformat's repairs are made once per batch
+(:func:`run_text`), and a run only adds what nbformat's and nbclient's constructors make.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ class RunSpec:
 
     run_id: str
     notebook: str  # path, for messages and the output's metadata
-    text: str  # the notebook as nbformat 4 JSON
+    text: str  # the notebook as nbformat 4 JSON, from run_text()
     parameters: Mapping[str, Any]
     kernel: str
     cwd: str
@@ -135,7 +142,7 @@ def execute_run(
 
     _register_engine()
     run = _Run(spec, cancelled or threading.Event(), kernels)
-    nb = _prepare(nbformat.reads(spec.text, as_version=4), spec, run)
+    nb = _prepare(nbformat.v4.reads(spec.text), spec, run)
     nb = prepare_notebook_metadata(nb, spec.notebook, spec.output)
     try:
         run.km = kernels.take(run.left())
@@ -156,7 +163,7 @@ def execute_run(
         else:
             run.stop("failed", None, f"kernel {spec.kernel!r}: {first_line(exc)}")
         if not os.path.exists(spec.output):  # the output notebook always exists
-            nbformat.write(nb, spec.output)
+            write_notebook(nb, spec.output)
     finally:
         if run.km is not None:
             kernels.release(run.km, run.result.status != "ok")
@@ -173,17 +180,48 @@ def execute_run(
     return run.result
 
 
+def run_text(data: Mapping[str, Any]) -> str:
+    """A loaded notebook's data as every run of a batch starts from it (``RunSpec.text``): the
+    repairs nbformat's validation would make in each run (duplicate cell ids made unique) made
+    once."""
+    from nbformat.validator import normalize
+
+    return json.dumps(normalize(data)[1])
+
+
+def write_notebook(nb: Any, path: str) -> None:
+    """Write an output notebook as papermill does, without validating it again; atomically, so a
+    notebook read while its run goes on is never half-written."""
+    import nbformat
+
+    tmp = f"{path}.{threading.get_ident()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(nbformat.v4.writes(nb))
+    os.replace(tmp, path)
+
+
 def _prepare(nb: Any, spec: RunSpec, run: _Run) -> Any:
     """Inject the parameters cell (replacing a previous injection, else after the parameters
     cell, else on top) and set papermill's and nbprod's metadata."""
-    import nbformat
+    from nbformat import from_dict
+    from nbformat.v4.nbbase import random_cell_id
 
     tags = [c.get("metadata", {}).get("tags", []) for c in nb.cells]
     injected = next((i for i, t in enumerate(tags) if INJECTED_TAG in t), None)
     params = next((i for i, t in enumerate(tags) if "parameters" in t), None)
     if spec.parameters:
-        cell = nbformat.v4.new_code_cell(render(spec.parameters))
-        cell.metadata["tags"] = [INJECTED_TAG]
+        # what nbformat.v4.new_code_cell makes, without validating it: that compiles nbformat's
+        # whole schema first (≈70 ms of CPU, in every run thread that starts at once)
+        cell = from_dict(
+            {
+                "id": random_cell_id(),
+                "cell_type": "code",
+                "metadata": {"tags": [INJECTED_TAG]},
+                "execution_count": None,
+                "source": render(spec.parameters),
+                "outputs": [],
+            }
+        )
         if injected is not None:
             nb.cells[injected] = cell
             run.injected = injected
@@ -210,10 +248,7 @@ def _engine_run(nb: Any, spec: RunSpec, run: _Run, start_timeout: int) -> Any:
         ENGINE,
         nb,
         kernel_name=spec.kernel,
-        input_path=spec.notebook,
         output_path=spec.output,
-        progress_bar=False,
-        log_output=False,
         start_timeout=start_timeout,
         km=run.km,
         nbprod_run=run,
@@ -231,7 +266,7 @@ def _register_engine() -> None:
     import logging
 
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     logger = logging.getLogger("nbprod.run.client")  # nbclient's own logging: the result says it
     logger.addHandler(logging.NullHandler())
@@ -252,9 +287,8 @@ def _register_engine() -> None:
                     self.run.kernels.ready(self.km)
                     self.papermill_execute_cells()
                     if self.run.result.status == "ok":
-                        info = self.wait_for_reply(self.kc.kernel_info())
-                        if info and "language_info" in info["content"]:
-                            self.nb.metadata["language_info"] = info["content"]["language_info"]
+                        if "language_info" in self.kc.info:  # from the kernel's first answer
+                            self.nb.metadata["language_info"] = self.kc.info["language_info"]
                         self._collect()
                     self.set_widgets_metadata()
             finally:
@@ -332,19 +366,43 @@ def _register_engine() -> None:
             except (KeyError, ValueError, SyntaxError, TypeError) as exc:
                 result.collect_errors[name] = f"cannot decode the value: {first_line(exc)}"
 
+    class Output(NotebookExecutionManager):
+        """papermill's execution manager, writing the output notebook when the run starts and
+        ends, and in between at most every ``autosave_cell_every`` seconds."""
+
+        force = True  # the next save writes, whenever it comes: the first and the last one
+
+        def save(self, **kwargs: Any) -> None:
+            due = (self.now() - self.last_save_time).total_seconds() >= self.autosave_cell_every
+            if self.output_path and (self.force or due):
+                write_notebook(self.nb, self.output_path)
+                self.last_save_time, self.force = self.now(), False
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self.force = True
+            super().notebook_complete(**kwargs)
+
     class Engine(NBClientEngine):
+        """papermill's nbclient engine, with nbprod's execution manager and client."""
+
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):  # noqa: ANN001
+        def execute_notebook(cls, nb, kernel_name, output_path=None, **kwargs):
             run = kwargs["nbprod_run"]
-            return Client(
-                nb_man,
-                run,
-                km=kwargs["km"],
-                kernel_name=kernel_name,
-                startup_timeout=kwargs.get("start_timeout", 60),
-                timeout_func=run.cell_timeout,
-                log=logger,
-            ).execute()
+            nb_man = Output(nb, output_path=output_path, progress_bar=False)
+            nb_man.notebook_start()
+            try:
+                Client(
+                    nb_man,
+                    run,
+                    km=kwargs["km"],
+                    kernel_name=kernel_name,
+                    startup_timeout=kwargs.get("start_timeout", 60),
+                    timeout_func=run.cell_timeout,
+                    log=logger,
+                ).execute()
+            finally:
+                nb_man.notebook_complete()
+            return nb_man.nb
 
     papermill_engines.register(ENGINE, Engine)
     _registered = True

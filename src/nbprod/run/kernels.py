@@ -11,6 +11,7 @@
 * :class:`ReadyClient` is nbclient's kernel client without the fixed 0.2 s of IOPub silence that
   jupyter_client waits for after ``kernel_info``: nbclient matches every message to its request,
   so stray start-up messages are harmless, and the wait cost 0.2 s per run.
+* IPython kernels run without IPython's SQLite history (:data:`IPYKERNEL_OPTIONS`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from functools import lru_cache
 from queue import Empty
 from typing import TYPE_CHECKING, Any
 
+from jupyter_client.provisioning import LocalProvisioner
+
+from nbprod.run import zygote
+
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
 
@@ -38,6 +43,14 @@ INSTALL_HINTS = {
     "r": "R -e 'IRkernel::installspec()'",
     "julia": "julia -e 'using Pkg; Pkg.add(\"IJulia\")'",
 }
+
+
+#: options for IPython kernels, which serve one run each. IPython's history is off: by default
+#: every kernel opens a session in one SQLite database shared by all of them
+#: (~/.ipython/profile_default/history.sqlite) and writes every cell to it, ≈3 ms of CPU per
+#: cell, for a history nobody browses; ``In``, ``Out`` and ``%history`` of the run itself are
+#: kept in memory as usual
+IPYKERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
 
 
 class KernelError(Exception):
@@ -95,6 +108,11 @@ def kernel_command(name: str) -> list[str]:
     return argv
 
 
+def is_ipykernel(argv: list[str]) -> bool:
+    """Whether a kernel command starts ipykernel (``PYTHON -m ipykernel_launcher``)."""
+    return tuple(argv[1:3]) in (("-m", "ipykernel_launcher"), ("-m", "ipykernel"))
+
+
 def _client_base() -> type:
     from jupyter_client.asynchronous import AsyncKernelClient
 
@@ -103,7 +121,10 @@ def _client_base() -> type:
 
 class ReadyClient(_client_base()):  # type: ignore[misc]
     """An async kernel client whose ``wait_for_ready`` returns as soon as the kernel answered
-    ``kernel_info`` and IOPub delivered a message (so the subscription is connected)."""
+    ``kernel_info`` and IOPub delivered a message (so the subscription is connected). The answer
+    is kept (``info``): the run's ``language_info`` comes from it, not from a second request."""
+
+    info: dict[str, Any] = {}  # the kernel_info reply's content (replaced, never mutated)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else 60.0)
@@ -120,11 +141,29 @@ class ReadyClient(_client_base()):  # type: ignore[misc]
                     pass  # IOPub not connected yet: ask again
                 else:
                     self._handle_kernel_info_reply(msg)
+                    self.info = msg["content"]
                     return
             if not await self._async_is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+
+class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """jupyter_client's local provisioner, launching the kernel by a fork of the zygote."""
+
+    template: zygote.Zygote | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        assert self.template is not None
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        env = dict(kwargs.get("env") or os.environ)
+        env["JPY_PARENT_PID"] = str(self.template.process.pid)  # the kernel's parent
+        pid = self.template.spawn(cmd[3:], env, cwd)
+        self.process = zygote.ForkedProcess(pid, self.template)
+        self.pid = self.pgid = pid
+        self.cwd = cwd
+        return self.connection_info
 
 
 class KernelPool:
@@ -157,7 +196,8 @@ class KernelPool:
         self._closed = False
         self._live: set[Any] = set()
         self._killing: list[threading.Thread] = []
-        self._template: Any = None  # the zygote: None until tried, False when not available
+        self._command: list[str] | None = None  # the kernelspec's command, once read
+        self._template: Any = self._start_template()  # first: it takes longest to be ready
         self._thread = threading.Thread(target=self._fill, name="nbprod-kernels", daemon=True)
         self._thread.start()
 
@@ -276,42 +316,62 @@ class KernelPool:
             kernel_spec_manager=spec_manager(),
         )
         km.client_class = f"{ReadyClient.__module__}.{ReadyClient.__qualname__}"
-        zygote = self._zygote()
-        if zygote is not None:  # forked from the warm template instead of a new interpreter
-            from nbprod.run.zygote import ForkProvisioner
-
+        template = self._zygote()
+        if template is not None:  # forked from the warm template instead of a new interpreter
             km.kernel_id = key
             km.provisioner = ForkProvisioner(kernel_id=key, kernel_spec=km.kernel_spec, parent=km)
-            km.provisioner.zygote = zygote
+            km.provisioner.template = template
+        options = list(IPYKERNEL_OPTIONS) if is_ipykernel(self.command()) else []
         self._live.add(km)
         try:
             # the kernel's own stdout/stderr would interleave with nbprod's one-line messages
             run_sync(km.start_kernel)(
-                cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                cwd=self.cwd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                extra_arguments=options,
             )
         except Exception:
             self._live.discard(km)
-            if zygote is None:
+            if template is None:
                 raise
             self._template = False  # the template is gone: start kernels the usual way
-            zygote.close()
+            template.close()
             return self._start()
         return km
 
-    def _zygote(self) -> Any:
-        """The pool's kernel template process (:mod:`nbprod.run.zygote`), started on first use;
-        None when kernels of this kind cannot be forked or the template did not start, and when
-        no more kernels will be needed than can boot side by side anyway (a single run)."""
-        if self._template is None:
-            from nbprod.run import zygote
+    def command(self) -> list[str]:
+        """The command the pool's kernels start with (:func:`kernel_command`, read once)."""
+        if self._command is None:
+            self._command = kernel_command(self.kernel)
+        return self._command
 
-            argv = kernel_command(self.kernel)
-            self._template = False
-            if zygote.enabled(argv) and (self._left is None or self._left > self.boots):
-                try:
-                    self._template = zygote.Zygote(argv[0], self._sockets)
-                except (OSError, RuntimeError):
-                    pass  # kernels start the usual way
+    def _start_template(self) -> Any:
+        """The pool's kernel template process (:mod:`nbprod.run.zygote`): the one started early
+        for its interpreter, else one started now; False when kernels of this kind cannot be
+        forked, and when no more kernels will be needed than can boot side by side anyway (a
+        single run)."""
+        try:
+            argv = self.command()
+        except Exception:  # no such kernelspec: starting a kernel says so, to the run
+            return False
+        early = zygote.adopt(argv[0])
+        if not zygote.enabled(argv) or (self._left is not None and self._left <= self.boots):
+            if early:
+                early.close()
+            return False
+        try:
+            return early or zygote.Zygote(argv[0])
+        except OSError:
+            return False  # kernels start the usual way
+
+    def _zygote(self) -> Any:
+        """The template once it serves forks; None without one, or when it did not start."""
+        if self._template:
+            try:
+                self._template.wait()
+            except RuntimeError:
+                self._template = False  # kernels start the usual way
         return self._template or None
 
     def _reap(self, km: AsyncKernelManager, now: bool) -> None:

@@ -19,24 +19,26 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-#: run in the kernel's interpreter (or in-process when it is this one)
+#: defines ``fingerprint(path)``, run in the kernel's interpreter (or in this process when it is
+#: the same one); ``path`` is the module search path a kernel of that interpreter starts with
 _FINGERPRINT = r"""
-import json, os, platform, sys
-from importlib import metadata
-packages = {}
-for dist in metadata.distributions():
-    name = (dist.metadata["Name"] or "").lower().replace("_", "-")
-    if name:
-        packages.setdefault(name, dist.version)
-sites = sorted({os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)})
-print(json.dumps({
-    "python": platform.python_version(),
-    "implementation": platform.python_implementation(),
-    "platform": platform.platform(),
-    "machine": platform.machine(),
-    "packages": dict(sorted(packages.items())),
-    "sites": sites,
-}))
+def fingerprint(path):
+    import os, platform
+    from importlib import metadata
+    path = [p for p in path if p]
+    packages = {}
+    for dist in metadata.distributions(path=path):
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        if name:
+            packages.setdefault(name, dist.version)
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "packages": dict(sorted(packages.items())),
+        "sites": sorted({os.path.realpath(p) for p in path if os.path.isdir(p)}),
+    }
 """
 
 
@@ -72,16 +74,16 @@ def environment(command: list[str], cache_dir: Path | None = None) -> dict[str, 
 
 def _compute(exe: str) -> dict[str, Any]:
     if os.path.realpath(exe) == os.path.realpath(sys.executable):
-        import contextlib
-        import io
-
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            exec(compile(_FINGERPRINT, "<fingerprint>", "exec"), {})  # noqa: S102 - constant
-        return json.loads(out.getvalue())
+        namespace: dict[str, Any] = {}
+        exec(compile(_FINGERPRINT, "<fingerprint>", "exec"), namespace)  # noqa: S102 - constant
+        # without sys.path[0], this command's own directory (the current one for ``python -m``):
+        # not the kernel's, and its mtime, part of the cache's stamp, changes with every file
+        # created there
+        return namespace["fingerprint"](sys.path if sys.flags.safe_path else sys.path[1:])
+    code = _FINGERPRINT + "import json, sys\nprint(json.dumps(fingerprint(sys.path)))\n"
     try:
         done = subprocess.run(
-            [exe, "-c", _FINGERPRINT], capture_output=True, text=True, timeout=60, check=True
+            [exe, "-c", code], capture_output=True, text=True, timeout=60, check=True
         )
         return json.loads(done.stdout)
     except (OSError, subprocess.SubprocessError, ValueError) as exc:

@@ -327,9 +327,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="notebook name (stem) to run alone")
-    parser.add_argument("--phases", type=Path, help="time each step of one extraction instead")
+    parser.add_argument(
+        "--phases", type=Path, metavar="NOTEBOOK", help="time each step of one extraction instead"
+    )
     args = parser.parse_args()
     if args.phases:
+        if not args.phases.is_file():
+            parser.error(f"--phases {args.phases}: no such notebook (give its path)")
         return phases(args.phases)
     tmp = Path(tempfile.mkdtemp(prefix="nbprod-bench-extract-"))
     load_before = os.getloadavg()[0]

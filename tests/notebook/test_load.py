@@ -85,6 +85,14 @@ def test_nbformat3_is_upgraded_in_memory(tmp_path):
         (b'{"cells": []}', "missing 'nbformat' (is this a Jupyter notebook?)"),
         (b'{"nbformat": 9, "cells": []}', "unsupported nbformat 9 (nbprod reads 3 and 4)"),
         (b"\xff\xfe{}", "not UTF-8 (byte 0xff at offset 0)"),
+        (
+            b'{"nbformat": 3, "metadata": {}, "worksheets": [{"cells": [{"input": "x"}]}]}',
+            "nbformat 3: missing key 'cell_type'",
+        ),
+        (
+            b'{"nbformat": 3, "metadata": {}, "worksheets": "oops"}',
+            "nbformat 3: unexpected structure: 'str' object has no attribute 'cells'",
+        ),
     ],
 )
 def test_invalid_files_give_one_line(tmp_path, content, message):

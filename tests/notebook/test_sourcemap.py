@@ -37,6 +37,19 @@ def test_outputs_mentioning_source_do_not_confuse_the_map():
     assert _physical_text(nb, 1, 2, 1, 5) == "z = 3"
 
 
+def test_a_source_key_nested_after_the_cells_own_is_ignored():
+    """Keys in any order: the cell's own ``source`` comes first, and its metadata holds a
+    ``source`` with the very same value."""
+    data = notebook_json("a = 1\nb = 2")
+    cell = data["cells"][0]
+    data["cells"][0] = {"source": cell["source"], **cell, "metadata": {"x": {"source": cell["source"]}}}
+    text = json.dumps(data, indent=1)
+    nb = loads_notebook(text.encode())
+    row, _ = nb.physical(Location(1, 2, 1))
+    metadata_row = text[: text.index('"metadata"')].count("\n") + 1
+    assert row < metadata_row and _physical_text(nb, 1, 2, 1, 5) == "b = 2"
+
+
 def test_unicode_and_empty_cells():
     data = notebook_json("", "naïve = '✓'  # ü\nx = naïve")
     nb = loads_notebook(json.dumps(data, indent=1, ensure_ascii=False).encode())

@@ -2,9 +2,9 @@
 
 The standard ``json`` module forgets positions, so this module finds them. A token regex and a
 path stack walk the notebook's outer structure only (the top-level object, ``cells`` or
-``worksheets[w].cells``); every cell object is decoded at once by the C scanner, and the strings
-of its ``source`` (nbformat 4) or ``input``/``source`` (nbformat 3) value are located by C regex
-passes, so no per-line Python work is done. It is only used when a physical position is asked
+``worksheets[w].cells``); in each cell object only its own keys are read, every value decoded
+whole by the C scanner, and the strings of its ``source`` (nbformat 4) or ``input``/``source``
+(nbformat 3) value are located by one regex pass, so no per-line Python work is done. It is only used when a physical position is asked
 for, so linting a clean notebook never pays for it.
 """
 
@@ -18,7 +18,10 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _SPACE = re.compile(r"\s*")
 _decode = json.JSONDecoder().raw_decode
 #: the keys of a cell's source: ``input`` is an nbformat 3 code cell's
-_SOURCE_KEYS = {key: re.compile(rf'"{key}"\s*:\s*') for key in ("source", "input")}
+_SOURCE_KEYS = ("source", "input")
+_KEY = re.compile(r'\s*"((?:[^"\\]|\\.)*)"\s*:\s*', re.S)
+_SEP = re.compile(r"\s*([,}])")
+_CLOSE = re.compile(r"\s*}")
 #: top-level values walked token by token; any other value is skipped with the C scanner
 _WALKED = frozenset({"cells", "worksheets"})
 
@@ -43,10 +46,10 @@ def source_string_offsets(text: str) -> list[list[tuple[int, str]]]:
         if first == "{" and _is_cell_object(path):
             start = pos - 1
             try:
-                cell, pos = _decode(text, start)
+                strings, pos = _cell_sources(text, start)
             except ValueError:
                 break
-            cells.append(_cell_sources(text, start, pos, cell) or [(start, "")])
+            cells.append(strings or [(start, "")])
             expect_key = False
         elif first in "{[":
             kinds.append(first)
@@ -81,25 +84,29 @@ def _is_cell_object(path: list) -> bool:
     return len(path) == 4 and path[0] == "worksheets" and path[2] == "cells"
 
 
-def _cell_sources(text: str, start: int, end: int, cell: object) -> list[tuple[int, str]]:
-    """The source strings of the cell object ``cell`` decoded from ``text[start:end]``.
+def _cell_sources(text: str, start: int) -> tuple[list[tuple[int, str]], int]:
+    """The source strings of the cell object opening at ``text[start]``, and where it ends.
 
-    The source key is the last ``"source":`` in the object whose value decodes to the cell's
-    source: nbformat writes it last, after the metadata and outputs that might nest a key of the
-    same name."""
-    if not isinstance(cell, dict):
-        return []
-    for key, pattern in _SOURCE_KEYS.items():
-        if key not in cell:
-            continue
-        for m in reversed(list(pattern.finditer(text, start, end))):
-            try:
-                value, value_end = _decode(text, m.end())
-            except ValueError:
-                continue
-            if value == cell[key]:
-                return _strings(text, m.end(), value_end, value)
-    return []
+    Only the object's own keys are read (each value decoded whole by the C scanner), so a
+    ``source`` key nested in its metadata or outputs is never taken for the cell's."""
+    found: dict[str, tuple[int, int, object]] = {}
+    end = _CLOSE.match(text, start + 1)
+    pos = end.end() if end else start + 1
+    while not end:
+        key = _KEY.match(text, pos)
+        if key is None:
+            raise ValueError("not a JSON object")
+        value, after = _decode(text, key.end())
+        if key.group(1) in _SOURCE_KEYS:
+            found[key.group(1)] = (key.end(), after, value)
+        sep = _SEP.match(text, after)
+        if sep is None:
+            raise ValueError("not a JSON object")
+        pos, end = sep.end(), sep.group(1) == "}"
+    for name in _SOURCE_KEYS:  # "source"; "input" for an nbformat 3 code cell
+        if name in found:
+            return _strings(text, *found[name]), pos
+    return [], pos
 
 
 def _strings(text: str, start: int, end: int, value: object) -> list[tuple[int, str]]:

@@ -112,7 +112,10 @@ def _upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
         cells = [upgrade_cell(c) for ws in nb.get("worksheets") or () for c in ws.get("cells", ())]
         metadata = {k: v for k, v in nb.get("metadata", {}).items() if k not in ("name", "signature")}
     except Exception as exc:  # a malformed v3 file fails inside nbformat in many ways
-        raise LoadError(path, _first_line(exc)) from None
+        key = exc.args[0] if isinstance(exc, (KeyError, AttributeError)) and exc.args else None
+        if isinstance(key, str) and key.isidentifier():  # NotebookNode: AttributeError(key)
+            raise LoadError(path, f"nbformat 3: missing key {key!r}") from None
+        raise LoadError(path, f"nbformat 3: unexpected structure: {_first_line(exc)}") from None
     for cell in cells:
         cell.pop("id", None)  # random ids invented by the upgrade: not the file's own
     upgraded = {

@@ -256,3 +256,66 @@ def test_secret_prefilter_skips_ordinary_words():
     assert not _may_hold_secret("with these capabilities, 'x' is fine")
     assert not _may_hold_secret("aws_secret_access_key = YOURSECRETKEY")  # no quoted value
     assert _may_hold_secret("aws_secret_access_key = 'abc'")
+
+
+#: lines the keyword plugin reacts to, placeholders and real values mixed, quotes in odd places
+KEYWORD_LINES = [
+    'openai.api_key = "YOUR_API_KEY"',
+    "credentials 'aws_access_key_id=XXX;aws_secret_access_key=XXX'",
+    'password = os.environ["DB_PASSWORD"]',
+    "db_password = '<password>'",
+    'secret = "changeme"  # "ok"',
+    "api_key = 'xxxx' + 'yyyy'",
+    "{'password': 'REPLACE_ME', 'user': \"it's\"}",
+    'password == "dummy-value"',
+    '"my-secret-here" == password',
+    'secret_key = "ab"\'cd\'',
+    'password = "hunter2"',
+    'db_password = "Sup3rS3cret"',
+    "{'password': 'Tr0ub4dor&3'}",
+    '"Tr0ub4dor3" != password',
+    "secret = `hunter2`",
+    'api_key = "YOUR_KEY" + "hunter2"',
+]
+
+
+def test_secret_lines_skipped_are_lines_detect_secrets_would_give_nothing_for():
+    """Every line the placeholder shortcut skips gives no kept secret when really scanned."""
+    from nbprod.lint.checks.security import _may_hold_secret, _needs_scan, scan_lines
+
+    skipped, scanned = [], []
+    for line in KEYWORD_LINES:
+        assert _may_hold_secret(line.lower()), line
+        (scanned if _needs_scan(line) else skipped).append(line)
+    assert len(skipped) >= 6 and len(scanned) >= 6
+    for line in skipped:
+        assert list(scan_lines([(1, line)])) == [], line
+    found = {line for line in scanned if list(scan_lines([(1, line)]))}
+    assert {'password = "hunter2"', 'db_password = "Sup3rS3cret"', "{'password': 'Tr0ub4dor&3'}"} <= found
+
+
+def test_plain_alphanumeric_password_is_a_secret_not_a_placeholder():
+    """Only capitals with an underscore (an environment variable's name) count as a placeholder."""
+    from nbprod.lint.checks.security import find_secrets
+
+    assert [k for _, _, k in find_secrets('password = "hunter2"')] == ["Secret Keyword"]
+    assert [k for _, _, k in find_secrets('password = "HUNTER2"')] == ["Secret Keyword"]
+    assert list(find_secrets('password = "DB_PASSWORD"')) == []
+
+
+def test_placeholder_key_does_not_load_detect_secrets(tmp_path):
+    """`api_key = "YOUR_API_KEY"` is common and harmless: linting it must not pay for importing
+    detect-secrets (and requests)."""
+    import subprocess
+    import sys
+
+    spec = cells('import openai\nopenai.api_key = "YOUR_API_KEY"\nprint(openai)')
+    path = materialise(spec, tmp_path).path
+    code = (
+        "import sys\n"
+        "from nbprod.lint.engine import lint_file\n"
+        f"out = lint_file({str(path)!r}, open({str(path)!r}, 'rb').read(), ['NB501', 'NB502'])\n"
+        "print(len(out.diagnostics), 'detect_secrets' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["0", "False"]

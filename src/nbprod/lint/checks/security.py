@@ -4,6 +4,9 @@ Secrets are found by detect-secrets' own plugins. Importing detect-secrets costs
 pulls in ``requests``), more than a whole lint of a notebook, so every line first goes through
 one cheap regex built from what each plugin needs to see (:data:`PLUGINS`); detect-secrets is
 imported, and its plugins and false-positive filters run, only on the rare lines that pass.
+A line that only the keyword plugin could report, and whose every value that plugin could take
+is a placeholder (``api_key = "YOUR_API_KEY"``), is not scanned either: nbprod would drop
+whatever it reported (see :func:`_needs_scan`).
 """
 
 from __future__ import annotations
@@ -64,12 +67,14 @@ PLUGINS: dict[str, tuple[tuple[str, ...], str]] = {
     "SquareOAuthDetector": (("sq0csp-",), r"sq0csp-"),
     "StripeDetector": (("k_live_",), r"[rs]k_live_"),
 }
-_PREFILTERS = tuple((needles, re.compile(regex)) for needles, regex in PLUGINS.values())
-#: values of "password = ..." that are placeholders, not secrets
+_PREFILTERS = {name: (needles, re.compile(regex)) for name, (needles, regex) in PLUGINS.items()}
+#: values of "password = ..." that are placeholders, not secrets (the last: the name of an
+#: environment variable, in capitals with an underscore: ``"DB_PASSWORD"``)
 _PLACEHOLDER = re.compile(
     r"(?i)^(?:your|my|enter|insert|put|replace|<|\{|\$)|x{3,}|\*{3,}|here$|changeme|placeholder|"
-    r"dummy|^[A-Z0-9_]+$"
+    r"dummy|(?-i:^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$)"
 )
+_WORD = re.compile(r"\w")
 #: output MIME types holding text worth scanning, best first: only the first one an output has
 #: is scanned (a DataFrame's text/html repeats its text/plain at 5x the size)
 _TEXT_TYPES = ("text/plain", "text/markdown", "application/json", "text/html", "text/latex")
@@ -79,12 +84,17 @@ def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
     """(line number, column, secret type) of every secret in ``text``, both 1-based."""
     if not _may_hold_secret(text.lower()):
         return
-    candidates = [
-        (n, line) for n, line in enumerate(text.splitlines(), 1) if _may_hold_secret(line.lower())
-    ]
+    candidates = [(n, line) for n, line in enumerate(text.splitlines(), 1) if _needs_scan(line)]
+    if candidates:
+        yield from scan_lines(candidates)
+
+
+def scan_lines(lines: list[tuple[int, str]]) -> Iterator[tuple[int, int, str]]:
+    """detect-secrets on each (line number, line), placeholders dropped: what :func:`find_secrets`
+    gives for the lines its prefilter lets through."""
     scan_line, settings = _detect_secrets()
     with settings({"plugins_used": [{"name": name} for name in PLUGINS]}):
-        for number, line in candidates:
+        for number, line in lines:
             seen = set()
             for secret in scan_line(line):
                 value = secret.secret_value or ""
@@ -98,10 +108,36 @@ def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
 
 def _may_hold_secret(lowered: str) -> bool:
     """The prefilter: could a detect-secrets plugin report something in this lower-cased text?"""
-    return any(
-        any(needle in lowered for needle in needles) and regex.search(lowered)
-        for needles, regex in _PREFILTERS
-    )
+    return any(_plugin_may_report(lowered, name) for name in _PREFILTERS)
+
+
+def _plugin_may_report(lowered: str, name: str) -> bool:
+    needles, regex = _PREFILTERS[name]
+    return any(needle in lowered for needle in needles) and regex.search(lowered) is not None
+
+
+def _needs_scan(line: str) -> bool:
+    """Could detect-secrets report, on this line, a secret that nbprod would keep?
+
+    The keyword plugin's quotes-required patterns take as the value a run of characters between
+    two identical quotes with no ``'`` or ``"`` inside, that starts with a word character. So
+    when the keyword plugin is the only one the prefilter lets through, every such run on the
+    line is a candidate value, and when all of them are placeholders nothing would be kept. A
+    backtick (also a quote to that plugin, and allowed inside its values) means: scan."""
+    lowered = line.lower()
+    plugins = [name for name in _PREFILTERS if _plugin_may_report(lowered, name)]
+    if plugins != ["KeywordDetector"] or "`" in line:
+        return bool(plugins)
+    return not all(_PLACEHOLDER.search(value) for value in _quoted_runs(line))
+
+
+def _quoted_runs(line: str) -> Iterator[str]:
+    """Every value the keyword plugin could take from ``line`` (see :func:`_needs_scan`)."""
+    quotes = [(i, ch) for i, ch in enumerate(line) if ch in "'\""]
+    for (start, opening), (end, closing) in zip(quotes, quotes[1:]):
+        value = line[start + 1 : end]
+        if opening == closing and _WORD.match(value):
+            yield value
 
 
 @lru_cache(maxsize=1)

@@ -51,6 +51,8 @@ def magics(source: str, names=("output_dir", "x")):
         ("%%capture\nprint(1)\n", "print(1)\n", set()),
         ("%%time\ny = 2\n", "y = 2\n", set()),
         ("here = %pwd\n", "here = os.getcwd()\n", set()),
+        ("%ls -l {output_dir}\n", 'shell(f"ls -l {output_dir}")\n', {"shell"}),
+        ("cat data.csv\n", "shell('cat data.csv')\n", {"shell"}),  # automagic
     ],
 )
 def test_magics_become_python(source, expected, helpers):

@@ -79,6 +79,20 @@ def test_capture_records_its_variable():
     assert view.magics[0].target == "captured"
 
 
+def test_python_bodied_cell_magic_around_another_cell_magic():
+    """IPython runs the body of ``%%capture`` as a cell of its own, so it may be a cell magic."""
+    view = python_view("%%capture captured\n%%sh\nploomber build --force\n")
+    assert view.syntax_error is None
+    assert _kinds(view) == [
+        ("python", "capture", "captured", 1),
+        ("foreign", "sh", "", 2),
+    ]
+    assert view.line_map == (2,)
+    nested = python_view("%%capture\n%%time\nimport os\n!ls\n")
+    assert nested.code == "import os\nget_ipython().system('ls')\n"
+    assert nested.line_map == (3, 4)
+
+
 @pytest.mark.parametrize("magic", ["%%bash", "%%sql", "%%html", "%%writefile f.py"])
 def test_foreign_cell_magics(magic):
     view = python_view(f"{magic}\nsome text\n")
@@ -103,3 +117,52 @@ def test_cell_of_only_magics():
     view = python_view("%matplotlib inline\n%load_ext autoreload\n%autoreload 2")
     assert [m.name for m in view.magics] == ["matplotlib", "load_ext", "autoreload"]
     assert all(m.kind == "display" for m in view.magics)
+
+
+@pytest.mark.parametrize(
+    "source, kind, name, args",
+    [
+        ("pip install numpy pandas", "install", "pip", "install numpy pandas"),
+        ("ls data/*.csv", "shell", "ls", "data/*.csv"),
+        ("  cd ..", "environment", "cd", ".."),
+        ("matplotlib inline\n", "display", "matplotlib", "inline"),
+        ("load_ext autoreload", "display", "load_ext", "autoreload"),
+    ],
+)
+def test_automagic_one_line_cell_is_the_magic(source, kind, name, args):
+    """A kernel runs a one-line cell that starts with a line magic's name as that magic."""
+    view = python_view(source)
+    assert view.syntax_error is None
+    assert _kinds(view) == [(kind, name, args, 1)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "pip install numpy\nimport numpy",  # two lines: IPython applies no automagic
+        "print 'python 2'",  # not a magic's name
+        "ls = = 1",  # an assignment, however broken
+    ],
+)
+def test_no_automagic_outside_one_line_cells_of_magic_names(source):
+    view = python_view(source)
+    assert view.magics == () and view.syntax_error is not None
+
+
+def test_valid_one_word_line_stays_python():
+    """`pwd` alone parses: whether a variable shadows the magic is only known at run time."""
+    view = python_view("pwd")
+    assert view.magics == () and view.code == "pwd\n"
+
+
+def test_automagic_names_are_line_magics_of_a_real_kernel():
+    from ipykernel.zmqshell import ZMQInteractiveShell
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from nbprod.notebook.magics import AUTOMAGIC
+
+    shell = ZMQInteractiveShell.instance()
+    try:
+        assert AUTOMAGIC <= set(shell.magics_manager.magics["line"])
+    finally:
+        InteractiveShell.clear_instance()

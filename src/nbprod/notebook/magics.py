@@ -18,6 +18,7 @@ logical lines holding IPython syntax transformed (see ``_token_transforms``).
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import tokenize
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ KINDS: dict[str, frozenset[str]] = {
         "xmode pprint colors autocall automagic gui".split()
     ),
     "python": frozenset("time timeit prun capture".split()),
-    "shell": frozenset("system sx bang".split()),
+    # IPython's default aliases (`%ls`, `%cat` ...) run the shell command of the same name
+    "shell": frozenset("system sx bang cat cp ldir lf lk ll ls lx mkdir mv rm rmdir".split()),
     "install": frozenset("pip conda mamba micromamba uv".split()),
     "environment": frozenset("env set_env cd pushd popd bookmark dhist".split()),
     "help": frozenset("pinfo pinfo2 psearch pdoc pdef psource pfile".split()),
@@ -46,6 +48,18 @@ _INSTALLERS = ("pip", "pip3", "conda", "mamba", "micromamba", "uv")
 _OPTIONS = {"timeit": "n:r:tcp:qo", "prun": "D:l:rs:T:q", "time": "", "capture": ""}
 #: Python-bodied magics whose definitions do not leak into the notebook namespace
 LOCAL_BODY = frozenset({"timeit"})
+#: the line magics of a Jupyter kernel (ipykernel's shell, IPython 8): with automagic, on by
+#: default, a one-line cell starting with one of these names runs as that magic without its ``%``
+AUTOMAGIC = frozenset(
+    "alias alias_magic autoawait autocall automagic autosave bookmark cat cd clear colors conda "
+    "config connect_info cp debug dhist dirs doctest_mode ed edit env gui hist history "
+    "killbgscripts ldir less lf lk ll load load_ext loadpy logoff logon logstart logstate logstop "
+    "ls lsmagic lx macro magic man matplotlib mkdir more mv notebook page pastebin pdb pdef pdoc "
+    "pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd pwd pycat pylab "
+    "qtconsole quickref recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run "
+    "save sc set_env sx system tb time timeit unalias unload_ext who who_ls whos xdel xmode".split()
+)
+_AUTOMAGIC_LINE = re.compile(r"([A-Za-z_]\w*)(.*)", re.S)
 
 
 @dataclass(frozen=True)
@@ -207,6 +221,27 @@ def python_view(source: str) -> PythonView:
         else:
             shift = [s + len(o) - len(n) for s, o, n in zip(shift, lines, new)]
         lines = new
+    if len(lines) == 1 and _is_automagic(lines[0]):
+        lines, shift = ["%" + lines[0]], [shift[0] - 1]
+    return _body_view(lines, origin, shift)
+
+
+def _is_automagic(line: str) -> bool:
+    """Would a kernel run this one-line cell, which is not valid Python, as a line magic?
+
+    IPython applies automagic only to a cell of one line (after its static transforms): the
+    first word names a line magic and what follows is not an assignment (``pip install x``,
+    ``ls data``, ``cd ..``, ``matplotlib inline``). A valid line such as ``pwd`` is taken as
+    Python: whether a variable shadows the magic is only known at run time."""
+    match = _AUTOMAGIC_LINE.match(line)
+    if match is None or match.group(1) not in AUTOMAGIC:
+        return False
+    rest = match.group(2).lstrip()
+    return not (rest[:1] in ("=", ",") and not rest.startswith("=="))
+
+
+def _body_view(lines: list[str], origin: list[int], shift: list[int]) -> PythonView:
+    """The view of (cleaned-up) cell lines: a cell magic with its body, or lines of code."""
     if lines and lines[0].startswith("%%"):
         return _cell_magic_view(lines, origin, shift)
     return _line_view(lines, origin, shift)
@@ -220,8 +255,8 @@ def _cell_magic_view(lines: list[str], origin: list[int], shift: list[int]) -> P
     kind = kind_of(name, args, cell_magic=True)
     target = args.split()[0] if name == "capture" and args.split() and args.split()[0].isidentifier() else None
     magic = Magic(kind, name, args, origin[0], cell_magic=True, target=target, body=body)
-    if kind == "python":
-        inner = _line_view(lines[1:], origin[1:], shift[1:])
+    if kind == "python":  # the body is a cell of its own: it may start with a cell magic
+        inner = _body_view(lines[1:], origin[1:], shift[1:])
         return PythonView(inner.code, (magic, *inner.magics), inner.line_map, inner.col_shift)
     code = _manager().transform_cell("".join(lines))
     n = max(code.count("\n"), 1)

@@ -213,7 +213,9 @@ def _refuse(magic: Magic, expand: Expander) -> Translation:
 
 
 def _shell(magic: Magic, expand: Expander) -> Translation:
-    command = expand(magic.args)
+    # `!cmd`, `%sx cmd`; an alias magic (`%ls -l`) runs the command it is named after
+    alias = magic.name not in ("system", "getoutput", "sx")
+    command = expand(f"{magic.name} {magic.args}".strip() if alias else magic.args)
     if magic.name == "getoutput":
         note = f"`{_short(magic.text)}` -> shell_lines(...)"
         return Translation(

@@ -35,6 +35,12 @@ def test_plain_python_is_unchanged():
         ("%load helper.py", "include", "load", "helper.py"),
         ("%who", "other", "who", ""),
         ("%unknown_magic x", "other", "unknown_magic", "x"),
+        ("%ls -l", "shell", "ls", "-l"),
+        # automagic: a kernel runs a one-line cell starting with a line magic's name as that magic
+        ("pip install numpy pandas", "install", "pip", "install numpy pandas"),
+        ("ls data/*.csv", "shell", "ls", "data/*.csv"),
+        ("  cd ..", "environment", "cd", ".."),
+        ("matplotlib inline\n", "display", "matplotlib", "inline"),
     ],
 )
 def test_line_magics_by_meaning(source, kind, name, args):
@@ -117,23 +123,6 @@ def test_cell_of_only_magics():
     view = python_view("%matplotlib inline\n%load_ext autoreload\n%autoreload 2")
     assert [m.name for m in view.magics] == ["matplotlib", "load_ext", "autoreload"]
     assert all(m.kind == "display" for m in view.magics)
-
-
-@pytest.mark.parametrize(
-    "source, kind, name, args",
-    [
-        ("pip install numpy pandas", "install", "pip", "install numpy pandas"),
-        ("ls data/*.csv", "shell", "ls", "data/*.csv"),
-        ("  cd ..", "environment", "cd", ".."),
-        ("matplotlib inline\n", "display", "matplotlib", "inline"),
-        ("load_ext autoreload", "display", "load_ext", "autoreload"),
-    ],
-)
-def test_automagic_one_line_cell_is_the_magic(source, kind, name, args):
-    """A kernel runs a one-line cell that starts with a line magic's name as that magic."""
-    view = python_view(source)
-    assert view.syntax_error is None
-    assert _kinds(view) == [(kind, name, args, 1)]
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,19 @@ def test_hit_survives_a_copy_and_keeps_the_new_path(project):
     assert result.out.splitlines()[0] == "copy/findings.ipynb:cell 2:2:1: NB304 cached"
 
 
+def test_text_entries_do_not_serve_formats_with_physical_positions(project):
+    """A text run maps nothing to the .ipynb text; a later JSON run must not reuse its entry."""
+    project.add("findings.ipynb")
+    cold_json = lint("--select", "NB304", "--no-cache", "--format", "json", "findings.ipynb").out
+    lint("--select", "NB304", "findings.ipynb")  # caches the text run's entry (no positions)
+    (entry,) = CACHE.glob("*.json")
+    assert [d["line"] for d in json.loads(entry.read_text())] == [None]
+    warm_json = lint("--select", "NB304", "--format", "json", "findings.ipynb").out
+    assert warm_json == cold_json
+    assert json.loads(warm_json)[0]["physical"] == {"line": 21, "column": 6}
+    assert len(list(CACHE.glob("*.json"))) == 2
+
+
 def test_rule_options_are_part_of_the_key(project, make_notebook):
     make_notebook("a = 1\nb = 2\nc = 3", name="project/long.ipynb")
     project.write("pyproject.toml", '[tool.nbprod]\nselect = ["NB306"]\n')

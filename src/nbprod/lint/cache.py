@@ -4,8 +4,8 @@ The key of a file's entry is a sha256 of: the file's bytes, nbprod's version, th
 and the code that checks it (``rules/*.toml``, ``nbprod/lint``, ``nbprod/notebook``), and the
 settings that apply to the file (its selected codes and their options). A changed byte, rule,
 check or option is a miss; a touched file (same bytes, new mtime), a renamed or copied file is a
-hit. The entry holds the file's diagnostics with their physical positions, so a hit prints
-without loading the notebook model. Load errors and crashed checks are never cached.
+hit. The entry holds the file's diagnostics, so a hit prints without loading the notebook model;
+their physical positions are there when the run's format shows them (the key says which). Load errors and crashed checks are never cached.
 
 Entries live in ``.nbprod/cache/lint/`` under the project root, one JSON file per key, written
 atomically. ``.nbprod/`` gets a ``.gitignore`` holding ``*`` and the cache a ``CACHEDIR.TAG``, so

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
 
-from nbprod.report import FORMATS, STATISTICS, Diagnostic, Report, RuleInfo
+from nbprod.report import FORMATS, PHYSICAL, STATISTICS, Diagnostic, Report, RuleInfo
 
 if TYPE_CHECKING:
     from nbprod.lint.config import LintSettings
@@ -122,8 +122,11 @@ def _settings_resolver(config_path: str | None, catalogue: Mapping, selection):
     return settings_for
 
 
-def _lint(targets: list[Target], run: Run, use_cache: bool) -> None:
-    """Lint every target into ``run``: cache hits first, then the misses in one batch."""
+def _lint(targets: list[Target], run: Run, use_cache: bool, physical: bool) -> None:
+    """Lint every target into ``run``: cache hits first, then the misses in one batch.
+
+    ``physical``: the report shows positions in the ``.ipynb`` text (a cache entry is made with
+    them or without them, and only serves a run that asks the same)."""
     from nbprod.lint.cache import LintCache, entry_key
     from nbprod.lint.engine import read_file
 
@@ -139,7 +142,7 @@ def _lint(targets: list[Target], run: Run, use_cache: bool) -> None:
         key, cache = None, None
         if use_cache:
             cache = caches.setdefault(settings.root, LintCache(settings.root))
-            key = entry_key(raw, settings.fingerprint(codes))
+            key = entry_key(raw, settings.fingerprint(codes) + ("+physical" if physical else ""))
             hit = cache.get(key, target.path)
             if hit is not None:
                 run.files += 1
@@ -150,7 +153,10 @@ def _lint(targets: list[Target], run: Run, use_cache: bool) -> None:
         return
     from nbprod.lint.engine import Job, lint_files
 
-    jobs = [Job(t.path, raw, codes, t.settings.rule_settings) for t, raw, codes, _, _ in misses]
+    jobs = [
+        Job(t.path, raw, codes, t.settings.rule_settings, physical)
+        for t, raw, codes, _, _ in misses
+    ]
     for (_, _, _, key, cache), outcome in zip(misses, lint_files(jobs), strict=True):
         run.errors.extend(outcome.errors)
         if not outcome.loaded:
@@ -367,7 +373,7 @@ def run_lint(
     if fix or diff:
         _fix(targets, run, write=not diff)
     else:
-        _lint(targets, run, use_cache)
+        _lint(targets, run, use_cache, physical=output_format in PHYSICAL and not statistics)
     run.errors.sort()  # each starts with its path
     for error in run.errors:
         click.echo(error, err=True)

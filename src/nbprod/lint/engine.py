@@ -60,7 +60,7 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
-def _place(nb: Notebook, path: str, finding: Finding, rule: Rule) -> Diagnostic:
+def _place(nb: Notebook, path: str, finding: Finding, rule: Rule, physical: bool) -> Diagnostic:
     from nbprod.notebook import Location
 
     cell = None
@@ -69,7 +69,8 @@ def _place(nb: Notebook, path: str, finding: Finding, rule: Rule) -> Diagnostic:
         c = nb.cells[finding.cell - 1]
         cell_id = c.id if c.has_id else None
         cell = CellPosition(finding.cell, finding.line, finding.column, cell_id)
-        line, column = nb.physical(Location(finding.cell, finding.line, finding.column))
+        where = Location(finding.cell, finding.line, finding.column)
+        line, column = nb.physical(where) if physical else (None, None)
     return Diagnostic(
         path=path,
         code=finding.code,
@@ -91,10 +92,13 @@ def lint_notebook(
     settings: Mapping[str, Mapping[str, Any]] | None = None,
     rules: Mapping[str, Rule] | None = None,
     checks: Mapping[str, CheckFn] | None = None,
+    physical: bool = True,
 ) -> Outcome:
     """Run the checks of ``codes`` on ``nb``; ``settings`` are the rules' configured options.
 
-    ``rules`` and ``checks`` default to the catalogue and the registered checks."""
+    ``rules`` and ``checks`` default to the catalogue and the registered checks. Without
+    ``physical``, findings in cells are not mapped to the ``.ipynb`` text (the source map is the
+    costliest part of placing them, and the text report does not show it)."""
     from nbprod.lint.noqa import suppressions
     from nbprod.lint.registry import CHECKS, Context, load_rules
 
@@ -119,7 +123,7 @@ def lint_notebook(
                     raise ValueError(f"finding with unknown code {f.code!r}")
                 if f.cell is not None and not 0 < f.cell <= len(nb.cells):
                     raise ValueError(f"finding in cell {f.cell} of a {len(nb.cells)}-cell notebook")
-                placed.append((_place(nb, path, f, rules[f.code]), f))
+                placed.append((_place(nb, path, f, rules[f.code], physical), f))
         except Exception as exc:  # a broken check must not stop the run: report it, go on
             errors.append(f"{path}: internal error in {code}: {_first_line(exc)}")
             continue
@@ -137,6 +141,7 @@ def lint_file(
     raw: bytes,
     codes: Iterable[str],
     settings: Mapping[str, Mapping[str, Any]] | None = None,
+    physical: bool = True,
 ) -> Outcome:
     """Load the notebook ``raw`` (the bytes of ``path``) and lint it; a file that is not a valid
     notebook gives its one-line ``LoadError`` message."""
@@ -146,7 +151,7 @@ def lint_file(
         nb = loads_notebook(raw, path)
     except LoadError as exc:
         return Outcome(errors=(str(exc),), loaded=False)
-    return lint_notebook(nb, path, codes, settings)
+    return lint_notebook(nb, path, codes, settings, physical=physical)
 
 
 @dataclass(frozen=True)
@@ -155,10 +160,11 @@ class Job:
     raw: bytes
     codes: frozenset[str]
     settings: Mapping[str, Mapping[str, Any]]
+    physical: bool = True
 
 
 def _run(job: Job) -> Outcome:
-    outcome = lint_file(job.path, job.raw, job.codes, job.settings)
+    outcome = lint_file(job.path, job.raw, job.codes, job.settings, job.physical)
     return Outcome(outcome.diagnostics, outcome.errors, (), outcome.loaded)
 
 

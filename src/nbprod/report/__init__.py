@@ -25,6 +25,8 @@ FORMATS: dict[str, str] = {
     "sarif": "nbprod.report.sarif:render",
     "github": "nbprod.report.github:render",
 }
+#: the formats that show physical positions; for the others a cell's diagnostics need none
+PHYSICAL = frozenset({"json", "sarif", "github"})
 #: format name -> "module:function" printing the count per code (``--statistics``)
 STATISTICS: dict[str, str] = {
     "text": "nbprod.report.text:statistics",
@@ -45,13 +47,14 @@ class CellPosition:
 @dataclass(frozen=True)
 class Diagnostic:
     """One problem in one file. ``line``/``column`` are physical (1-based, in the file's text);
-    ``cell`` is None for a finding about the whole file."""
+    ``cell`` is None for a finding about the whole file. A finding in a cell has no physical
+    position (None) when it was placed for a format that does not show one (see PHYSICAL)."""
 
     path: str
     code: str
     message: str
-    line: int = 1
-    column: int = 1
+    line: int | None = 1
+    column: int | None = 1
     cell: CellPosition | None = None
     severity: str = "warning"
     name: str = ""

@@ -91,7 +91,12 @@ def test_nbformat3_is_upgraded_in_memory(tmp_path):
         ),
         (
             b'{"nbformat": 3, "metadata": {}, "worksheets": "oops"}',
-            "nbformat 3: unexpected structure: 'str' object has no attribute 'cells'",
+            "nbformat 3: unexpected structure: 'worksheets' is not a list of objects holding a "
+            "list of cell objects",
+        ),
+        (
+            b'{"nbformat": 3, "worksheets": [{"cells": [{"cell_type": "code", "outputs": 1}]}]}',
+            "nbformat 3: unexpected structure: 'int' object is not iterable",
         ),
     ],
 )

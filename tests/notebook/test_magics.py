@@ -145,13 +145,18 @@ def test_valid_one_word_line_stays_python():
 
 
 def test_automagic_names_are_line_magics_of_a_real_kernel():
+    import os
+
     from ipykernel.zmqshell import ZMQInteractiveShell
     from IPython.core.interactiveshell import InteractiveShell
 
     from nbprod.notebook.magics import AUTOMAGIC
 
-    shell = ZMQInteractiveShell.instance()
+    environment = dict(os.environ)  # the kernel's shell sets TERM, CLICOLOR, PAGER ...
     try:
+        shell = ZMQInteractiveShell.instance()
         assert AUTOMAGIC <= set(shell.magics_manager.magics["line"])
     finally:
         InteractiveShell.clear_instance()
+        os.environ.clear()
+        os.environ.update(environment)

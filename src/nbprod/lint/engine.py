@@ -168,6 +168,19 @@ def _run(job: Job) -> Outcome:
     return Outcome(outcome.diagnostics, outcome.errors, (), outcome.loaded)
 
 
+#: a worker process's jobs, given once when it starts (inherited, not pickled, when forked)
+_worker_jobs: Sequence[Job] = ()
+
+
+def _take_jobs(jobs: Sequence[Job]) -> None:
+    global _worker_jobs
+    _worker_jobs = jobs
+
+
+def _run_nth(index: int) -> Outcome:
+    return _run(_worker_jobs[index])
+
+
 def pool_size(jobs: int, cpus: int, load: float) -> int:
     """How many worker processes pay for themselves on ``jobs`` files (1: lint in this process).
 
@@ -199,6 +212,9 @@ def lint_files(jobs: Sequence[Job], workers: int | None = None) -> list[Outcome]
     context = multiprocessing.get_context("fork" if fork else None)
     # biggest files first so that no worker is left with a large one at the end
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].raw))
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        done = dict(zip(order, pool.map(_run, [jobs[i] for i in order]), strict=True))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_take_jobs, initargs=(jobs,)
+    )
+    with pool:
+        done = dict(zip(order, pool.map(_run_nth, order), strict=True))
     return [done[i] for i in range(len(jobs))]

@@ -3,7 +3,8 @@
 nbformat 4 files are parsed with the standard ``json`` module and validated against nbformat's own
 JSON schema for their minor version (compiled once with ``fastjsonschema`` and cached on disk):
 ``import nbformat`` costs up to 1.3 s in a data-science environment, far too much for a lint hook.
-nbformat 3 files are upgraded in memory by ``nbformat`` itself. Nothing is ever written back.
+nbformat 3 files are upgraded in memory as nbformat upgrades them (``upgrade.py``, without importing
+nbformat). Nothing is ever written back.
 """
 
 from __future__ import annotations
@@ -98,34 +99,21 @@ def _cell(index: int, raw: dict[str, Any]) -> Cell:
 
 
 def _upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Upgrade an nbformat 3 notebook to nbformat 4.0, in memory, with nbformat's own cell upgrade.
-
-    ``nbformat.reads(..., as_version=4)`` would do the same but validates three times with
-    ``jsonschema`` (≈0.1 s per notebook); the upgraded notebook is validated once here, with the
-    same cached validator as a v4 file."""
-    from nbformat import from_dict  # only v3 files pay for importing nbformat
-    from nbformat.v3.rwbase import rejoin_lines
-    from nbformat.v4.convert import upgrade_cell
+    """Upgrade an nbformat 3 notebook to nbformat 4.0 in memory (``upgrade.py``), then validate it
+    like a v4 file. A v3 notebook is not validated against the v3 schema: whatever the upgrade
+    cannot read, or the v4 schema rejects, is the one-line reason."""
+    from nbprod.notebook.upgrade import upgrade_v3
 
     try:
-        nb = rejoin_lines(from_dict(data))
-        cells = [upgrade_cell(c) for ws in nb.get("worksheets") or () for c in ws.get("cells", ())]
-        metadata = {k: v for k, v in nb.get("metadata", {}).items() if k not in ("name", "signature")}
-    except Exception as exc:  # a malformed v3 file fails inside nbformat in many ways
-        key = exc.args[0] if isinstance(exc, (KeyError, AttributeError)) and exc.args else None
-        if isinstance(key, str) and key.isidentifier():  # NotebookNode: AttributeError(key)
+        upgraded = upgrade_v3(data)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a malformed v3 file
+        key = exc.args[0] if isinstance(exc, KeyError) and exc.args else None
+        if isinstance(key, str):
             raise LoadError(path, f"nbformat 3: missing key {key!r}") from None
-        raise LoadError(path, f"nbformat 3: unexpected structure: {_first_line(exc)}") from None
-    for cell in cells:
-        cell.pop("id", None)  # random ids invented by the upgrade: not the file's own
-    upgraded = {
-        "cells": cells,
-        "metadata": {**metadata, "orig_nbformat": 3, "orig_nbformat_minor": nb.get("nbformat_minor", 0)},
-        "nbformat": 4,
-        "nbformat_minor": 0,
-    }
+        reason = str(exc) if isinstance(exc, ValueError) else _first_line(exc)
+        raise LoadError(path, f"nbformat 3: unexpected structure: {reason}") from None
     _validate(upgraded, path)
-    return json.loads(json.dumps(upgraded))  # plain dicts and lists, as a v4 file gives
+    return upgraded
 
 
 # -- schema validation ---------------------------------------------------------------------------

@@ -70,12 +70,13 @@ def test_the_process_pool_gives_the_same_results_in_the_same_order(tmp_path):
     assert sum(not o.loaded for o in pooled) == 3 and sum(len(o.diagnostics) for o in pooled) > 30
 
 
-def test_pool_size_needs_enough_files_and_idle_cores():
+def test_pool_size_needs_enough_files_and_is_one_per_core():
     per_worker = engine.MIN_FILES_PER_WORKER
-    assert engine.pool_size(per_worker * 2, cpus=2, load=1.0) == 2  # quiet: this process only
-    assert engine.pool_size(per_worker * 2 - 1, cpus=2, load=0.0) == 1  # too few files
-    assert engine.pool_size(per_worker * 8, cpus=4, load=2.0) == 3
-    assert engine.pool_size(per_worker * 8, cpus=2, load=3.5) == 1  # busy machine
+    assert engine.pool_size(per_worker * 2, cpus=2) == 2
+    assert engine.pool_size(per_worker * 2 - 1, cpus=2) == 1  # too few files
+    assert engine.pool_size(per_worker * 3, cpus=4) == 3
+    assert engine.pool_size(per_worker * 8, cpus=2) == 2
+    assert engine.pool_size(0, cpus=2) == 1
 
 
 def test_walk_skips_checkpoints_vcs_virtualenvs_and_other_files(project):

@@ -181,19 +181,18 @@ def _run_nth(index: int) -> Outcome:
     return _run(_worker_jobs[index])
 
 
-def pool_size(jobs: int, cpus: int, load: float) -> int:
+def pool_size(jobs: int, cpus: int) -> int:
     """How many worker processes pay for themselves on ``jobs`` files (1: lint in this process).
 
-    A pool only helps with idle cores: ``load`` is the 1-minute load average, of which this
-    process is one; on a machine already busy, extra processes only add their start-up."""
-    idle = cpus - max(0.0, load - 1.0)
-    return max(1, min(cpus, int(idle + 0.5), jobs // MIN_FILES_PER_WORKER))
+    One per core this process may use. The load average is not consulted: it lags by a minute,
+    so a lint right after other work (another hook, a CI step, the previous lint) saw its own
+    past and fell back to one process, taking 1.6-1.9x as long."""
+    return max(1, min(cpus, jobs // MIN_FILES_PER_WORKER))
 
 
-def _machine() -> tuple[int, float]:
+def _cpus() -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return cpus or 1, load
+    return cpus or 1
 
 
 def lint_files(jobs: Sequence[Job], workers: int | None = None) -> list[Outcome]:
@@ -202,7 +201,7 @@ def lint_files(jobs: Sequence[Job], workers: int | None = None) -> list[Outcome]
     from nbprod.lint.registry import load_rules
 
     load_rules()  # import every check before forking, so workers inherit them
-    workers = pool_size(len(jobs), *_machine()) if workers is None else workers
+    workers = pool_size(len(jobs), _cpus()) if workers is None else workers
     if workers <= 1:
         return [_run(job) for job in jobs]
     import multiprocessing

@@ -211,9 +211,8 @@ def lint_files(jobs: Sequence[Job], workers: int | None = None) -> list[Outcome]
     context = multiprocessing.get_context("fork" if fork else None)
     # biggest files first so that no worker is left with a large one at the end
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].raw))
-    pool = ProcessPoolExecutor(
+    with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_take_jobs, initargs=(jobs,)
-    )
-    with pool:
+    ) as pool:
         done = dict(zip(order, pool.map(_run_nth, order), strict=True))
     return [done[i] for i in range(len(jobs))]

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+#: IPython's default shell aliases: ``%ls``, ``%cat`` ... run the shell command of the same name
+_SHELL_ALIASES = frozenset("cat cp ldir lf lk ll ls lx mkdir mv rm rmdir".split())
 #: magic kind -> magic names (line or cell) of that kind; anything else is "other".
 KINDS: dict[str, frozenset[str]] = {
     "display": frozenset(
@@ -32,8 +34,7 @@ KINDS: dict[str, frozenset[str]] = {
         "xmode pprint colors autocall automagic gui".split()
     ),
     "python": frozenset("time timeit prun capture".split()),
-    # IPython's default aliases (`%ls`, `%cat` ...) run the shell command of the same name
-    "shell": frozenset("system sx bang cat cp ldir lf lk ll ls lx mkdir mv rm rmdir".split()),
+    "shell": frozenset("system sx bang".split()) | _SHELL_ALIASES,
     "install": frozenset("pip conda mamba micromamba uv".split()),
     "environment": frozenset("env set_env cd pushd popd bookmark dhist".split()),
     "help": frozenset("pinfo pinfo2 psearch pdoc pdef psource pfile".split()),
@@ -50,14 +51,14 @@ _OPTIONS = {"timeit": "n:r:tcp:qo", "prun": "D:l:rs:T:q", "time": "", "capture":
 LOCAL_BODY = frozenset({"timeit"})
 #: the line magics of a Jupyter kernel (ipykernel's shell, IPython 8): with automagic, on by
 #: default, a one-line cell starting with one of these names runs as that magic without its ``%``
-AUTOMAGIC = frozenset(
-    "alias alias_magic autoawait autocall automagic autosave bookmark cat cd clear colors conda "
-    "config connect_info cp debug dhist dirs doctest_mode ed edit env gui hist history "
-    "killbgscripts ldir less lf lk ll load load_ext loadpy logoff logon logstart logstate logstop "
-    "ls lsmagic lx macro magic man matplotlib mkdir more mv notebook page pastebin pdb pdef pdoc "
-    "pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd pwd pycat pylab "
-    "qtconsole quickref recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run "
-    "save sc set_env sx system tb time timeit unalias unload_ext who who_ls whos xdel xmode".split()
+AUTOMAGIC = _SHELL_ALIASES | frozenset(
+    "alias alias_magic autoawait autocall automagic autosave bookmark cd clear colors conda "
+    "config connect_info debug dhist dirs doctest_mode ed edit env gui hist history "
+    "killbgscripts less load load_ext loadpy logoff logon logstart logstate logstop lsmagic "
+    "macro magic man matplotlib more notebook page pastebin pdb pdef pdoc pfile pinfo pinfo2 pip "
+    "popd pprint precision prun psearch psource pushd pwd pycat pylab qtconsole quickref recall "
+    "rehashx reload_ext rep rerun reset reset_selective run save sc set_env sx system tb time "
+    "timeit unalias unload_ext who who_ls whos xdel xmode".split()
 )
 _AUTOMAGIC_LINE = re.compile(r"([A-Za-z_]\w*)(.*)", re.S)
 
@@ -91,8 +92,10 @@ class Magic:
     @property
     def python_body(self) -> str:
         """For Python-bodied magics: the code they run (options stripped)."""
-        return self.body if self.cell_magic and self.body is not None else _strip_options(
-            self.name, self.args
+        return (
+            self.body
+            if self.cell_magic and self.body is not None
+            else _strip_options(self.name, self.args)
         )
 
 
@@ -253,7 +256,11 @@ def _cell_magic_view(lines: list[str], origin: list[int], shift: list[int]) -> P
     args = args.strip()
     body = "".join(lines[1:])
     kind = kind_of(name, args, cell_magic=True)
-    target = args.split()[0] if name == "capture" and args.split() and args.split()[0].isidentifier() else None
+    target = (
+        args.split()[0]
+        if name == "capture" and args.split() and args.split()[0].isidentifier()
+        else None
+    )
     magic = Magic(kind, name, args, origin[0], cell_magic=True, target=target, body=body)
     if kind == "python":  # the body is a cell of its own: it may start with a cell magic
         inner = _body_view(lines[1:], origin[1:], shift[1:])
@@ -360,7 +367,11 @@ def _magic_from_line(line: str, cell_line: int) -> tuple[Magic | None, str | Non
         return None, None
     target = None
     call = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+    ):
         target = stmt.targets[0].id
     if not (
         isinstance(call, ast.Call)
@@ -370,7 +381,9 @@ def _magic_from_line(line: str, cell_line: int) -> tuple[Magic | None, str | Non
     ):
         return None, None
     method = call.func.attr
-    strings = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    strings = [
+        a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+    ]
     if method == "run_line_magic" and len(strings) >= 2:
         name, args = strings[0], strings[1]
     elif method in ("system", "getoutput") and strings:

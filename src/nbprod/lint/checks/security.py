@@ -108,12 +108,15 @@ def scan_lines(lines: list[tuple[int, str]]) -> Iterator[tuple[int, int, str]]:
 
 def _may_hold_secret(lowered: str) -> bool:
     """The prefilter: could a detect-secrets plugin report something in this lower-cased text?"""
-    return any(_plugin_may_report(lowered, name) for name in _PREFILTERS)
+    return next(_plugins_passing(lowered), None) is not None
 
 
-def _plugin_may_report(lowered: str, name: str) -> bool:
-    needles, regex = _PREFILTERS[name]
-    return any(needle in lowered for needle in needles) and regex.search(lowered) is not None
+def _plugins_passing(lowered: str) -> Iterator[str]:
+    """The plugins whose prefilter this lower-cased text passes (one generator: this runs on the
+    text of every cell and output)."""
+    for name, (needles, regex) in _PREFILTERS.items():
+        if any(needle in lowered for needle in needles) and regex.search(lowered):
+            yield name
 
 
 def _needs_scan(line: str) -> bool:
@@ -124,8 +127,7 @@ def _needs_scan(line: str) -> bool:
     when the keyword plugin is the only one the prefilter lets through, every such run on the
     line is a candidate value, and when all of them are placeholders nothing would be kept. A
     backtick (also a quote to that plugin, and allowed inside its values) means: scan."""
-    lowered = line.lower()
-    plugins = [name for name in _PREFILTERS if _plugin_may_report(lowered, name)]
+    plugins = list(_plugins_passing(line.lower()))
     if plugins != ["KeywordDetector"] or "`" in line:
         return bool(plugins)
     return not all(_PLACEHOLDER.search(value) for value in _quoted_runs(line))
